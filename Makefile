@@ -1,0 +1,69 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   run the main demo
+#   make test   lint, type-check and run every test
+# Both create .venv on first use and re-install only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-dev
+
+GRAPHVIZ_HELP := Graphviz's 'dot' program is not installed, so graphs can be built as DOT text but not drawn.\n\
+Install it with one of:\n\
+  sudo apt-get install --no-install-recommends graphviz   (Debian, Ubuntu)\n\
+  brew install graphviz                                   (macOS)\n\
+  conda install -c conda-forge graphviz                   (conda)
+
+.PHONY: demo test lint typecheck pytest graphviz torch-reference clean
+
+demo: $(STAMP) graphviz
+	$(VENV)/bin/autograd-lite demo
+
+test: $(STAMP) graphviz lint typecheck pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest
+
+# The virtual environment, with an up-to-date pip.
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autograd_lite needs Python >= 3.10; set PYTHON=/path/to/python3.10+")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Install the package (editable) with its test and lint tools; redone when pyproject.toml changes.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The system Graphviz binary: installed with apt-get where we may (root or passwordless sudo),
+# otherwise we print how to install it and go on (the library still produces DOT source).
+graphviz:
+	@if command -v dot >/dev/null 2>&1; then \
+		:; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Graphviz (apt-get install --no-install-recommends graphviz)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null) \
+			|| printf '%b\n' "$(GRAPHVIZ_HELP)"; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		echo "Installing Graphviz (sudo apt-get install --no-install-recommends graphviz)"; \
+		(sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null) \
+			|| printf '%b\n' "$(GRAPHVIZ_HELP)"; \
+	else \
+		printf '%b\n' "$(GRAPHVIZ_HELP)"; \
+	fi
+
+# Re-record the PyTorch reference values in tests/data/torch_reference.json.
+# Needs PyTorch 2.13.0 (CPU); `make test` itself never needs PyTorch.
+torch-reference: $(STAMP)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) tests/reference/record_torch_reference.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis out

@@ -1,0 +1,539 @@
+"""The engine: ``Value`` records a computation graph; ``backward`` runs the chain rule over it.
+
+A tour, on f(x) = (x² + 1)³ at x = 2 (u = x² + 1 = 5, f = u³ = 125, f'(x) = 3u² · 2x = 300):
+
+>>> x = Value(2.0, label="x")
+>>> f = (x**2 + 1) ** 3
+>>> f
+Value(data=125.0, grad=0.0, op='pow')
+>>> f.backward()
+>>> x.grad
+300.0
+
+Every node remembers the op that made it and its operands, in order (``a + a`` has two edges):
+
+>>> a = Value(3.0, label="a")
+>>> b = a + a
+>>> b.op, [p.label for p in b.parents]
+('add', ['a', 'a'])
+>>> b.backward()
+>>> a.grad
+2.0
+
+Gradient semantics (PyTorch's, so gradients can be summed over samples):
+
+* ``backward()`` *adds* into the ``grad`` of leaves (nodes with no parents: inputs, parameters,
+  constants). Calling it twice on the same graph doubles the leaves' gradients; call
+  ``zero_grad()`` (or set ``grad = 0.0``) between independent passes.
+* Intermediate nodes are *overwritten*: they show the gradient of the latest backward pass.
+* Nothing is recorded inside ``no_grad()``; ``detach()`` makes a leaf copy.
+
+Differentiable gradients (for second derivatives) come from :func:`gradients` with
+``create_graph=True``; :mod:`autograd_lite.functional` builds ``grad`` and ``hessian`` on it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from .errors import DomainError, Operand
+from .ops import RULES, FloatMath, Rule
+
+__all__ = [
+    "Value",
+    "gradients",
+    "is_grad_enabled",
+    "local_derivatives",
+    "no_grad",
+    "topological_order",
+]
+
+_ADD, _SUB, _MUL, _DIV = RULES["add"], RULES["sub"], RULES["mul"], RULES["truediv"]
+_NEG, _POS, _SUM = RULES["neg"], RULES["pos"], RULES["sum"]
+_POW, _VPOW = RULES["pow"], RULES["vpow"]
+
+
+class _GradMode(threading.local):
+    # Thread-local like PyTorch's: no_grad() in one thread does not stop recording in another.
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def _real(data: object, label: str = "") -> float:
+    """``data`` as a finite float, or a TypeError/DomainError that names what was wrong."""
+    if type(data) is float:  # the common case first: no ABC check
+        number = data
+    elif isinstance(data, bool) or not isinstance(data, numbers.Real):
+        hint = " (use .item() for a NumPy array)" if hasattr(data, "item") else ""
+        raise TypeError(
+            f"Value data must be a real number (int or float), got {type(data).__name__} "
+            f"{data!r}{hint}" + (f" for node {label!r}" if label else "")
+        )
+    else:
+        try:
+            number = float(data)
+        except OverflowError:
+            raise DomainError(
+                "Value", "data must fit in a float", [("data", math.inf, label)]
+            ) from None
+    if not math.isfinite(number):
+        raise DomainError("Value", "data must be a finite real number", [("data", number, label)])
+    return number
+
+
+class Value:
+    """A scalar that records the computation graph that produced it.
+
+    Args:
+        data: a real number (``int``, ``float``, or a NumPy scalar); it is stored as a float.
+            ``str``, ``None``, ``complex``, ``bool``, ``inf`` and ``nan`` are refused.
+        label: a name for the node, shown in ``repr``, error messages and drawings.
+
+    Attributes:
+        data: the value, a float.
+        grad: ∂(root)/∂(this node) after ``root.backward()``, a float; 0.0 before.
+        label: the node's name ("" if none).
+        parents: the operands this node was computed from, in order (a tuple; () for a leaf).
+        op: the name of the op that made it, a key of :data:`autograd_lite.ops.RULES`
+            ("" for a leaf).
+        op_args: the op's constant parameters (the exponent of ``x ** 3``, the slope of
+            ``leaky_relu``); () for most ops.
+
+    >>> x = Value(3, label="x")
+    >>> x
+    Value(data=3.0, grad=0.0, label='x')
+    >>> y = x * x + 1
+    >>> y.data, y.op
+    (10.0, 'add')
+    >>> y.backward()
+    >>> x.grad
+    6.0
+    """
+
+    # __slots__ keeps nodes small; tuples and floats keep them free of reference cycles, so
+    # they are freed by reference counting alone, never by the (slow) cycle collector.
+    __slots__ = ("_rule", "data", "grad", "label", "op_args", "parents")
+
+    # NumPy defers to our reflected operators (np.float64(2) * Value) instead of trying to
+    # turn a Value into an array.
+    __array_ufunc__ = None
+
+    data: float
+    grad: float
+    label: str
+    parents: tuple[Value, ...]
+    op_args: tuple[float, ...]
+    _rule: Rule | None
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
+        self.data = _real(data, label)
+        self.grad = 0.0
+        self.label = label
+        self.parents = ()
+        self.op_args = ()
+        self._rule = None
+
+    @property
+    def op(self) -> str:
+        """The name of the op that produced this node ("" for a leaf)."""
+        return "" if self._rule is None else self._rule.name
+
+    def __repr__(self) -> str:
+        extra = f", label={self.label!r}" if self.label else ""
+        if self._rule is not None:
+            extra += f", op={self._rule.name!r}"
+        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a Value has no truth value (Value(0.0) would be true, as for any object); "
+            "compare its number instead, e.g. `if v.data > 0:`"
+        )
+
+    # -- arithmetic -----------------------------------------------------------------------------
+    # Binary operators accept a Value or a real number on either side; anything else returns
+    # NotImplemented, so Python raises its usual TypeError naming both types.
+
+    def __add__(self, other: Value | float) -> Value:
+        b = _operand(other)
+        return NotImplemented if b is None else _apply(_ADD, (self, b))
+
+    def __radd__(self, other: float) -> Value:
+        a = _operand(other)
+        return NotImplemented if a is None else _apply(_ADD, (a, self))
+
+    def __sub__(self, other: Value | float) -> Value:
+        b = _operand(other)
+        return NotImplemented if b is None else _apply(_SUB, (self, b))
+
+    def __rsub__(self, other: float) -> Value:
+        a = _operand(other)
+        return NotImplemented if a is None else _apply(_SUB, (a, self))
+
+    def __mul__(self, other: Value | float) -> Value:
+        b = _operand(other)
+        return NotImplemented if b is None else _apply(_MUL, (self, b))
+
+    def __rmul__(self, other: float) -> Value:
+        a = _operand(other)
+        return NotImplemented if a is None else _apply(_MUL, (a, self))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        b = _operand(other)
+        return NotImplemented if b is None else _apply(_DIV, (self, b))
+
+    def __rtruediv__(self, other: float) -> Value:
+        a = _operand(other)
+        return NotImplemented if a is None else _apply(_DIV, (a, self))
+
+    def __pow__(self, other: Value | float) -> Value:
+        """``x ** c`` with a number c (op ``pow``), or ``a ** b`` with a Value b (op ``vpow``).
+
+        >>> (Value(2.0) ** 3).data, (Value(2.0) ** Value(3.0)).data, (2 ** Value(3.0)).data
+        (8.0, 8.0, 8.0)
+        """
+        if isinstance(other, Value):
+            return _apply(_VPOW, (self, other))
+        if isinstance(other, bool) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply(_POW, (self,), (_real(other),))
+
+    def __rpow__(self, other: float) -> Value:
+        a = _operand(other)
+        return NotImplemented if a is None else _apply(_VPOW, (a, self))
+
+    def __neg__(self) -> Value:
+        return _apply(_NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return _apply(_POS, (self,))
+
+    def __abs__(self) -> Value:
+        return _apply(RULES["abs"], (self,))
+
+    # -- functions ------------------------------------------------------------------------------
+
+    def abs(self) -> Value:
+        """|x|; the derivative at the kink x = 0 is taken to be 0."""
+        return _apply(RULES["abs"], (self,))
+
+    def exp(self) -> Value:
+        """eˣ. Raises DomainError when the result overflows (x > 709.78)."""
+        return _apply(RULES["exp"], (self,))
+
+    def log(self) -> Value:
+        """The natural logarithm; DomainError for x <= 0."""
+        return _apply(RULES["log"], (self,))
+
+    def sqrt(self) -> Value:
+        """√x; DomainError for x < 0 (and from backward at x = 0, where √ has no derivative)."""
+        return _apply(RULES["sqrt"], (self,))
+
+    def tanh(self) -> Value:
+        """The hyperbolic tangent."""
+        return _apply(RULES["tanh"], (self,))
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e^−x), computed without overflow for any x.
+
+        >>> Value(-1000.0).sigmoid().data, Value(1000.0).sigmoid().data
+        (0.0, 1.0)
+        """
+        return _apply(RULES["sigmoid"], (self,))
+
+    def relu(self) -> Value:
+        """max(x, 0); the derivative at the kink x = 0 is taken to be 0 (as in PyTorch)."""
+        return _apply(RULES["relu"], (self,))
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x if x > 0 else slope·x; the derivative at the kink x = 0 is ``slope``.
+
+        >>> Value(-2.0).leaky_relu(0.1).data
+        -0.2
+        """
+        return _apply(RULES["leaky_relu"], (self,), (_real(slope, "slope"),))
+
+    def silu(self) -> Value:
+        """x·σ(x), also called swish."""
+        return _apply(RULES["silu"], (self,))
+
+    swish = silu
+
+    def softplus(self) -> Value:
+        """ln(1 + eˣ), computed without overflow for any x; its derivative is σ(x)."""
+        return _apply(RULES["softplus"], (self,))
+
+    def sin(self) -> Value:
+        """The sine (radians)."""
+        return _apply(RULES["sin"], (self,))
+
+    def cos(self) -> Value:
+        """The cosine (radians)."""
+        return _apply(RULES["cos"], (self,))
+
+    @staticmethod
+    def sum(values: Iterable[Value | float]) -> Value:
+        """The sum of many values as one node (op ``sum``), exactly rounded (``math.fsum``).
+
+        One node with n edges instead of a chain of n − 1 additions: a smaller graph, a faster
+        backward pass. The sum of nothing is the constant 0.
+
+        >>> xs = [Value(1.0), Value(2.0), 3]
+        >>> s = Value.sum(xs)
+        >>> s.data, s.op, len(s.parents)
+        (6.0, 'sum', 3)
+        """
+        operands = []
+        for item in values:
+            operand = _operand(item)
+            if operand is None:
+                raise TypeError(
+                    f"Value.sum expects Values or real numbers, got {type(item).__name__} {item!r}"
+                )
+            operands.append(operand)
+        if not operands:
+            return Value(0.0)
+        return _apply(_SUM, tuple(operands))
+
+    # -- graph operations -----------------------------------------------------------------------
+
+    def backward(self, seed: float = 1.0) -> None:
+        """Fill in ``grad`` of every node this one depends on: ∂self/∂node, by the chain rule.
+
+        Args:
+            seed: the upstream gradient ∂L/∂self to start from (1.0: differentiate self itself).
+
+        Leaves *accumulate* (``grad +=``), intermediate nodes are overwritten with this pass's
+        gradient. Raises DomainError, naming the op and its inputs, if a local derivative is
+        not finite (√ at 0) or a gradient overflows.
+
+        >>> x = Value(3.0)
+        >>> y = x * x
+        >>> y.backward(); x.grad
+        6.0
+        >>> y.backward(); x.grad   # a second pass on the same graph adds again
+        12.0
+        """
+        order, grads = _backprop(self, _real(seed, "seed"), differentiable=False)
+        _check_finite(order, grads)
+        for node in order:
+            if node._rule is None:
+                node.grad += grads[node]
+            else:
+                node.grad = grads[node]
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0.0 on this node and every node it depends on."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this node's graph."""
+        return Value(self.data, label=self.label)
+
+
+def _operand(x: object) -> Value | None:
+    """A Value for an operand of an operator: itself, a constant leaf, or None if not a number."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    return Value(x)  # type: ignore[arg-type]  # numbers.Real is accepted by _real
+
+
+def _describe(rule: Rule, operands: Sequence[Value], params: Sequence[float]) -> list[Operand]:
+    """How an error names an op's inputs: (name, value, label) for operands, then parameters."""
+    if rule.variadic:
+        names = [f"{rule.inputs[0]}[{i}]" for i in range(len(operands))]
+    else:
+        names = list(rule.inputs)
+    described = [(name, v.data, v.label) for name, v in zip(names, operands, strict=True)]
+    described += [(name, p, "") for name, p in zip(rule.params, params, strict=True)]
+    return described
+
+
+def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = ()) -> Value:
+    """Run ``rule`` forward on the operands' data and record the result as a new node."""
+    try:
+        data = rule.forward(*[v.data for v in operands], *params)
+    except DomainError as error:
+        raise DomainError(rule.name, error.reason, _describe(rule, operands, params)) from None
+    if not math.isfinite(data):
+        raise DomainError(
+            rule.name, "the result overflows a float", _describe(rule, operands, params)
+        )
+    node = Value.__new__(Value)  # skip __init__: data is already a checked float
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if _grad_mode.enabled:
+        node.parents, node.op_args, node._rule = operands, params, rule
+    else:
+        node.parents, node.op_args, node._rule = (), (), None
+    return node
+
+
+class ValueMath:
+    """The elementary functions that local derivatives call, on Values (recording a graph)."""
+
+    @staticmethod
+    def data(x: Value | float) -> float:
+        return x.data if isinstance(x, Value) else x
+
+    exp = staticmethod(Value.exp)
+    log = staticmethod(Value.log)
+    sigmoid = staticmethod(Value.sigmoid)
+    sin = staticmethod(Value.sin)
+    cos = staticmethod(Value.cos)
+
+
+def _local(node: Value, differentiable: bool) -> tuple[Any, ...]:
+    """∂node/∂parent for each parent: floats, or Values with a graph if ``differentiable``."""
+    rule = node._rule
+    assert rule is not None, "leaves have no local derivatives"
+    try:
+        if differentiable:
+            return rule.local(ValueMath, node, *node.parents, *node.op_args)
+        return rule.local(FloatMath, node.data, *[p.data for p in node.parents], *node.op_args)
+    except ArithmeticError as error:  # DomainError, ZeroDivisionError, OverflowError
+        reason = error.reason if isinstance(error, DomainError) else str(error)
+        raise DomainError(
+            rule.name,
+            f"its local derivative is not a finite real number here ({reason})",
+            _describe(rule, node.parents, node.op_args),
+        ) from None
+
+
+def local_derivatives(node: Value) -> tuple[float, ...]:
+    """The local derivatives ∂node/∂parent, one per parent, at the recorded inputs.
+
+    >>> a, b = Value(3.0), Value(4.0)
+    >>> local_derivatives(a * b)
+    (4.0, 3.0)
+    >>> local_derivatives(a)
+    ()
+    """
+    return () if node._rule is None else _local(node, differentiable=False)
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each once, parents before children, ``root`` last.
+
+    Iterative depth-first search (no recursion: a chain of a million nodes is fine), visiting
+    parents in their recorded order, so the order is the same on every run.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x
+    >>> z = y + x
+    >>> [n.label or n.op for n in topological_order(z)]
+    ['x', 'mul', 'add']
+    """
+    order: list[Value] = []
+    visited = {root}
+    # Each stack entry holds a node and an iterator over its parents that remembers how far
+    # we got, so a node with a million parents is scanned once, not once per child.
+    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
+    while stack:
+        node, pending = stack[-1]
+        for parent in pending:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _backprop(root: Value, seed: Any, differentiable: bool) -> tuple[list[Value], dict[Value, Any]]:
+    """The backward pass: ∂root/∂node for every node, as floats or (if differentiable) Values."""
+    order = topological_order(root)
+    grads: dict[Value, Any] = {root: seed}
+    for node in reversed(order):  # children before parents: a node's gradient is complete
+        if node._rule is None:
+            continue  # a leaf passes nothing on
+        upstream = grads[node]
+        for parent, local in zip(node.parents, _local(node, differentiable), strict=True):
+            # The chain rule: ∂root/∂parent += ∂node/∂parent · ∂root/∂node
+            contribution = local * upstream
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return order, grads
+
+
+def _check_finite(order: list[Value], grads: dict[Value, float]) -> None:
+    """Refuse gradients that overflowed, naming the node where the first one appeared."""
+    if all(map(math.isfinite, grads.values())):
+        return
+    for node in reversed(order):
+        if not math.isfinite(grads[node]):
+            where = f"node {node.label!r}" if node.label else "a node"
+            raise DomainError(
+                "backward",
+                f"the gradient reaching {where} made by op {node.op or 'leaf'!r} is "
+                f"{grads[node]!r}: the chain rule product overflows a float",
+                [("data", node.data, node.label)],
+            )
+
+
+def gradients(
+    output: Value, inputs: Sequence[Value], *, seed: float = 1.0, create_graph: bool = False
+) -> list[Value]:
+    """∂output/∂x for each x in ``inputs``, without touching any node's ``grad``.
+
+    With ``create_graph=True`` each gradient is a Value with a graph of its own, so it can be
+    differentiated again. An input that ``output`` does not depend on gets 0.
+
+    >>> x = Value(3.0)
+    >>> y = x**3                                          # y = x³
+    >>> (dy,) = gradients(y, [x], create_graph=True)      # 3x² = 27
+    >>> (d2y,) = gradients(dy, [x])                       # 6x = 18
+    >>> dy.data, d2y.data
+    (27.0, 18.0)
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(x).__name__}")
+    start: Any = Value(seed, label="seed") if create_graph else _real(seed, "seed")
+    order, grads = _backprop(output, start, differentiable=create_graph)
+    if not create_graph:
+        _check_finite(order, grads)
+        return [Value(grads.get(x, 0.0)) for x in inputs]
+    return [grads[x] if x in grads else Value(0.0) for x in inputs]
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations record their graph (False inside ``no_grad()``)."""
+    return _grad_mode.enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block, operations compute values but record no graph (results are leaves).
+
+    Use it for parameter updates and evaluation. Also works as a decorator: ``@no_grad()``.
+
+    >>> w = Value(1.0)
+    >>> with no_grad():
+    ...     y = w * 2
+    >>> y.parents, is_grad_enabled()
+    ((), True)
+    """
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = False
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous

@@ -1,0 +1,253 @@
+"""The derivative rules: every operation of autograd_lite, defined once.
+
+Each :class:`Rule` says how an op computes its value from plain floats (``forward``) and what its
+local derivatives ∂out/∂input are (``local``). The engine records which rule made each node and,
+in the backward pass, multiplies these local derivatives by the upstream gradient (the chain rule).
+
+Local derivatives are written in plain arithmetic over their arguments plus a small math
+namespace ``m`` (``m.exp``, ``m.log``, ``m.sin``, ``m.cos``, ``m.sigmoid`` and ``m.data``, which
+reads the number out of an argument). The engine calls them two ways:
+
+* with floats and :class:`FloatMath` — the fast path of ``backward()``;
+* with :class:`~autograd_lite.engine.Value` objects and the engine's ``ValueMath`` — the
+  derivative is then itself recorded as a graph, so it can be differentiated again
+  (second derivatives and Hessians come for free).
+
+``local(m, out, *inputs, *params)`` receives ``out``, the op's own result, because several
+derivatives are cheapest in terms of it: (eˣ)' = eˣ, tanh' = 1 − tanh², σ' = σ(1 − σ).
+
+>>> rule = RULES["mul"]
+>>> rule.forward(3.0, 4.0)
+12.0
+>>> rule.local(FloatMath, 12.0, 3.0, 4.0)   # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
+(4.0, 3.0)
+>>> RULES["tanh"].derivative
+'1 − tanh(x)²'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import DomainError
+
+__all__ = ["RULES", "FloatMath", "Rule"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One operation: its value, its local derivatives, and how to show it.
+
+    Attributes:
+        name: the op name recorded on nodes (``Value.op``) and used in error messages.
+        symbol: a short symbol for drawings (``"+"``, ``"exp"``).
+        inputs: names of the Value operands, in order (``("a", "b")``); for a variadic op,
+            the one name that every operand shares.
+        forward: computes the value from floats: ``forward(*inputs, *params)``. Raises
+            :class:`DomainError` (op and reason only; the engine adds operands and labels).
+        local: the local derivatives, ``local(m, out, *inputs, *params)`` → one entry per input.
+        formula: the value in words, e.g. ``"a · b"``.
+        derivative: the local derivatives in words, e.g. ``"∂/∂a = b,  ∂/∂b = a"``.
+        params: names of constant parameters that are numbers, not Values (``("c",)`` for x ** c).
+        variadic: takes any number of operands (the n-ary sum).
+        kinks: inputs where the derivative jumps; ``local`` documents the value it picks there.
+    """
+
+    name: str
+    symbol: str
+    inputs: tuple[str, ...]
+    forward: Callable[..., float]
+    local: Callable[..., tuple[Any, ...]]
+    formula: str
+    derivative: str
+    params: tuple[str, ...] = ()
+    variadic: bool = False
+    kinks: tuple[float, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward functions that need a domain check or a numerically stable form.
+# ---------------------------------------------------------------------------------------------
+
+
+def _truediv(a: float, b: float) -> float:
+    if b == 0:
+        raise DomainError("truediv", "division by zero: expected b != 0")
+    return a / b
+
+
+def _power(op: str, x: float, c: float) -> float:
+    """x ** c over the reals, with errors instead of Python's complex results and overflows."""
+    if x == 0 and c < 0:
+        raise DomainError(op, "0 to a negative power divides by zero: expected a base != 0")
+    if x < 0 and c != int(c):
+        raise DomainError(
+            op,
+            "a negative base to a non-integer power is not a real number: "
+            "expected a base >= 0 or an integer exponent",
+        )
+    try:
+        return float(x**c)
+    except OverflowError:
+        raise DomainError(op, "the result overflows a float") from None
+
+
+def _pow(x: float, c: float) -> float:
+    return _power("pow", x, c)
+
+
+def _vpow(a: float, b: float) -> float:
+    return _power("vpow", a, b)
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise DomainError("exp", "expected x <= 709.78 (exp(x) overflows a float above)") from None
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise DomainError("log", "expected x > 0")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise DomainError("sqrt", "expected x >= 0")
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp() only ever sees a non-positive argument: no overflow for any x.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|): exact for large |x| instead of overflowing.
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+class FloatMath:
+    """The elementary functions that local derivatives call, on plain floats."""
+
+    @staticmethod
+    def data(x: float) -> float:
+        return x
+
+    exp = staticmethod(_exp)
+    log = staticmethod(_log)
+    sigmoid = staticmethod(_sigmoid)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+
+
+# ---------------------------------------------------------------------------------------------
+# Local derivatives that need more than one expression.
+# ---------------------------------------------------------------------------------------------
+
+
+def _pow_local(m: Any, out: Any, x: Any, c: float) -> tuple[Any, ...]:
+    # d(xᶜ)/dx = c·xᶜ⁻¹. For c = 0 the function is the constant 1, derivative 0 everywhere
+    # (written out because c·x⁻¹ would divide by zero at x = 0).
+    return (c * x ** (c - 1) if c != 0 else 0.0,)
+
+
+def _vpow_local(m: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    # ∂(aᵇ)/∂a = b·aᵇ⁻¹ and ∂(aᵇ)/∂b = aᵇ·ln a.
+    da = b * a ** (b - 1) if m.data(b) != 0 else 0.0
+    if m.data(a) > 0:
+        db = out * m.log(a)
+    elif m.data(a) == 0:
+        db = 0.0  # 0ᵇ = 0 for every b > 0 (b <= 0 was refused by the forward pass).
+    else:
+        raise DomainError(
+            "vpow",
+            "the derivative with respect to the exponent b needs a base a > 0 (a negative base "
+            "has a real power only at integer b); use a number exponent if b is a constant",
+        )
+    return (da, db)
+
+
+def _silu_local(m: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    s = m.sigmoid(x)
+    return (s * (1 + x * (1 - s)),)
+
+
+_RULE_LIST = (
+    Rule("add", "+", ("a", "b"), lambda a, b: a + b,
+         lambda m, out, a, b: (1.0, 1.0),
+         "a + b", "∂/∂a = 1,  ∂/∂b = 1"),
+    Rule("sub", "−", ("a", "b"), lambda a, b: a - b,
+         lambda m, out, a, b: (1.0, -1.0),
+         "a − b", "∂/∂a = 1,  ∂/∂b = −1"),
+    Rule("mul", "×", ("a", "b"), lambda a, b: a * b,
+         lambda m, out, a, b: (b, a),
+         "a · b", "∂/∂a = b,  ∂/∂b = a"),
+    Rule("truediv", "÷", ("a", "b"), _truediv,
+         lambda m, out, a, b: (1 / b, -out / b),  # −a/b² written as −out/b: no b² to overflow
+         "a / b", "∂/∂a = 1/b,  ∂/∂b = −a/b²"),
+    Rule("neg", "−", ("x",), lambda x: -x,
+         lambda m, out, x: (-1.0,),
+         "−x", "−1"),
+    Rule("pos", "+", ("x",), lambda x: x,
+         lambda m, out, x: (1.0,),
+         "x", "1"),
+    Rule("sum", "Σ", ("xs",), lambda *xs: math.fsum(xs),
+         lambda m, out, *xs: (1.0,) * len(xs),
+         "x₀ + x₁ + … (exactly rounded)", "∂/∂xᵢ = 1", variadic=True),
+    Rule("pow", "**", ("x",), _pow, _pow_local,
+         "xᶜ (c a number)", "c·xᶜ⁻¹", params=("c",)),
+    Rule("vpow", "**", ("a", "b"), _vpow, _vpow_local,
+         "aᵇ (b a Value)", "∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a"),
+    Rule("exp", "exp", ("x",), _exp,
+         lambda m, out, x: (out,),
+         "eˣ", "eˣ"),
+    Rule("log", "log", ("x",), _log,
+         lambda m, out, x: (1 / x,),
+         "ln x", "1/x"),
+    Rule("sqrt", "√", ("x",), _sqrt,
+         lambda m, out, x: (0.5 / out,),  # infinite at x = 0: the engine reports it
+         "√x", "1/(2√x)"),
+    Rule("tanh", "tanh", ("x",), math.tanh,
+         lambda m, out, x: (1 - out * out,),
+         "tanh x", "1 − tanh(x)²"),
+    Rule("sigmoid", "σ", ("x",), _sigmoid,
+         lambda m, out, x: (out * (1 - out),),
+         "σ(x) = 1/(1 + e^−x)", "σ(x)·(1 − σ(x))"),
+    Rule("relu", "relu", ("x",), lambda x: x if x > 0 else 0.0,
+         lambda m, out, x: (1.0 if m.data(x) > 0 else 0.0,),  # 0 at the kink x = 0
+         "max(x, 0)", "1 if x > 0 else 0 (0 at x = 0)", kinks=(0.0,)),
+    Rule("leaky_relu", "lrelu", ("x",), lambda x, slope: x if x > 0 else slope * x,
+         lambda m, out, x, slope: (1.0 if m.data(x) > 0 else slope,),  # slope at x = 0
+         "x if x > 0 else slope·x", "1 if x > 0 else slope (slope at x = 0)",
+         params=("slope",), kinks=(0.0,)),
+    Rule("abs", "|x|", ("x",), abs,
+         lambda m, out, x: (_sign(m.data(x)),),  # 0 at the kink x = 0
+         "|x|", "sign(x) (0 at x = 0)", kinks=(0.0,)),
+    Rule("silu", "silu", ("x",), lambda x: x * _sigmoid(x), _silu_local,
+         "x·σ(x)", "σ(x)·(1 + x·(1 − σ(x)))"),
+    Rule("softplus", "softplus", ("x",), _softplus,
+         lambda m, out, x: (m.sigmoid(x),),
+         "ln(1 + eˣ)", "σ(x)"),
+    Rule("sin", "sin", ("x",), math.sin,
+         lambda m, out, x: (m.cos(x),),
+         "sin x", "cos x"),
+    Rule("cos", "cos", ("x",), math.cos,
+         lambda m, out, x: (-m.sin(x),),
+         "cos x", "−sin x"),
+)  # fmt: skip
+
+RULES: dict[str, Rule] = {rule.name: rule for rule in _RULE_LIST}
+"""Every op of the library by name, in the order above."""
