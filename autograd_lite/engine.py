@@ -367,6 +367,8 @@ def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = 
         data = rule.forward(*[v.data for v in operands], *params)
     except DomainError as error:
         raise DomainError(rule.name, error.reason, _describe(rule, operands, params)) from None
+    except OverflowError:  # raised by float ** and math.fsum; * and + give inf instead
+        data = math.inf
     if not math.isfinite(data):
         raise DomainError(
             rule.name, "the result overflows a float", _describe(rule, operands, params)

@@ -67,6 +67,15 @@ class Rule:
     variadic: bool = False
     kinks: tuple[float, ...] = ()
 
+    def __reduce__(self) -> tuple[Callable[[str], Rule], tuple[str]]:
+        # Rules hold lambdas, which do not pickle; they are singletons of the table, so a
+        # pickled graph refers to its rules by name.
+        return (_rule_named, (self.name,))
+
+
+def _rule_named(name: str) -> Rule:
+    return RULES[name]
+
 
 # ---------------------------------------------------------------------------------------------
 # Forward functions that need a domain check or a numerically stable form.
@@ -89,10 +98,7 @@ def _power(op: str, x: float, c: float) -> float:
             "a negative base to a non-integer power is not a real number: "
             "expected a base >= 0 or an integer exponent",
         )
-    try:
-        return float(x**c)
-    except OverflowError:
-        raise DomainError(op, "the result overflows a float") from None
+    return float(x**c)  # may raise OverflowError: the engine reports it as an overflow
 
 
 def _pow(x: float, c: float) -> float:
@@ -166,7 +172,9 @@ def _pow_local(m: Any, out: Any, x: Any, c: float) -> tuple[Any, ...]:
 
 def _vpow_local(m: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
     # ∂(aᵇ)/∂a = b·aᵇ⁻¹ and ∂(aᵇ)/∂b = aᵇ·ln a.
-    da = b * a ** (b - 1) if m.data(b) != 0 else 0.0
+    # At a = b = 0 the function is the constant a⁰ = 1, derivative 0 (a⁻¹ would divide by zero).
+    # Elsewhere keep the formula even when b = 0: its dependence on b carries ∂²/∂a∂b.
+    da = 0.0 if m.data(a) == 0 and m.data(b) == 0 else b * a ** (b - 1)
     if m.data(a) > 0:
         db = out * m.log(a)
     elif m.data(a) == 0:
