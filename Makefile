@@ -8,11 +8,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-GRAPHVIZ_HELP := Graphviz's 'dot' program is not installed, so graphs can be built as DOT text but not drawn.\n\
-Install it with one of:\n\
-  sudo apt-get install --no-install-recommends graphviz   (Debian, Ubuntu)\n\
-  brew install graphviz                                   (macOS)\n\
-  conda install -c conda-forge graphviz                   (conda)
+GRAPHVIZ_HELP := printf '%s\n' \
+	"Graphviz's 'dot' program is not installed: graphs can be built as DOT text but not drawn." \
+	"Install it with one of:" \
+	"  sudo apt-get install --no-install-recommends graphviz   (Debian, Ubuntu)" \
+	"  brew install graphviz                                   (macOS)" \
+	"  conda install -c conda-forge graphviz                   (conda)"
 
 .PHONY: demo test lint typecheck pytest graphviz torch-reference clean
 
@@ -50,13 +51,13 @@ graphviz:
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing Graphviz (apt-get install --no-install-recommends graphviz)"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null) \
-			|| printf '%b\n' "$(GRAPHVIZ_HELP)"; \
+			|| $(GRAPHVIZ_HELP); \
 	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
 		echo "Installing Graphviz (sudo apt-get install --no-install-recommends graphviz)"; \
 		(sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null) \
-			|| printf '%b\n' "$(GRAPHVIZ_HELP)"; \
+			|| $(GRAPHVIZ_HELP); \
 	else \
-		printf '%b\n' "$(GRAPHVIZ_HELP)"; \
+		$(GRAPHVIZ_HELP); \
 	fi
 
 # Re-record the PyTorch reference values in tests/data/torch_reference.json.
