@@ -1,5 +1,6 @@
-"""Every rule of the derivative table: exact hand-derived values, derivatives at kinks, second
-derivatives, and Hypothesis property tests against central differences (first and second order).
+"""Every rule of the derivative table: exact hand-derived values, derivatives at kinks and second
+derivatives. (Property tests of every rule against finite differences, first and second order,
+run through autograd_lite.testing in tests/test_testing.py.)
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from autograd_lite import RULES, Value, gradients, hessian
 from autograd_lite.ops import FloatMath
@@ -205,87 +204,3 @@ def test_float_math_matches_value_math() -> None:
     for name in ("exp", "log", "sin", "cos", "sigmoid"):
         float_result = getattr(FloatMath, name)(0.7)
         assert float_result == getattr(Value(0.7), name)().data
-
-
-# -- property tests against central differences ----------------------------------------------
-
-
-def _finite(lo: float, hi: float) -> st.SearchStrategy[float]:
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-
-
-def _away_from_zero(lo: float, hi: float) -> st.SearchStrategy[float]:
-    """Both signs, |x| in [lo, hi]: away from the kink at 0."""
-    return st.tuples(_finite(lo, hi), st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
-
-
-# For each op, inputs (and parameters) inside its domain with a margin.
-DOMAINS: dict[str, st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]] = {
-    "add": st.tuples(st.tuples(_finite(-1e3, 1e3), _finite(-1e3, 1e3)), st.just(())),
-    "sub": st.tuples(st.tuples(_finite(-1e3, 1e3), _finite(-1e3, 1e3)), st.just(())),
-    "mul": st.tuples(st.tuples(_finite(-1e3, 1e3), _finite(-1e3, 1e3)), st.just(())),
-    "truediv": st.tuples(st.tuples(_finite(-1e3, 1e3), _away_from_zero(0.1, 1e3)), st.just(())),
-    "neg": st.tuples(st.tuples(_finite(-1e3, 1e3)), st.just(())),
-    "pos": st.tuples(st.tuples(_finite(-1e3, 1e3)), st.just(())),
-    "sum": st.tuples(st.lists(_finite(-1e3, 1e3), min_size=1, max_size=6).map(tuple), st.just(())),
-    "pow": st.tuples(st.tuples(_finite(0.1, 10.0)), st.tuples(_finite(-3.0, 3.0))),
-    "vpow": st.tuples(st.tuples(_finite(0.1, 5.0), _finite(-3.0, 3.0)), st.just(())),
-    "exp": st.tuples(st.tuples(_finite(-20.0, 20.0)), st.just(())),
-    "log": st.tuples(st.tuples(_finite(0.01, 1e3)), st.just(())),
-    "sqrt": st.tuples(st.tuples(_finite(0.01, 1e3)), st.just(())),
-    "tanh": st.tuples(st.tuples(_finite(-5.0, 5.0)), st.just(())),
-    "sigmoid": st.tuples(st.tuples(_finite(-20.0, 20.0)), st.just(())),
-    "relu": st.tuples(st.tuples(_away_from_zero(0.01, 1e3)), st.just(())),
-    "leaky_relu": st.tuples(st.tuples(_away_from_zero(0.01, 1e3)), st.tuples(_finite(0.0, 0.5))),
-    "abs": st.tuples(st.tuples(_away_from_zero(0.01, 1e3)), st.just(())),
-    "silu": st.tuples(st.tuples(_finite(-20.0, 20.0)), st.just(())),
-    "softplus": st.tuples(st.tuples(_finite(-20.0, 20.0)), st.just(())),
-    "sin": st.tuples(st.tuples(_finite(-10.0, 10.0)), st.just(())),
-    "cos": st.tuples(st.tuples(_finite(-10.0, 10.0)), st.just(())),
-}
-
-
-def test_every_rule_has_a_property_test_domain() -> None:
-    assert set(DOMAINS) == set(RULES)
-
-
-def _central_difference(f: Callable[[list[float]], float], xs: list[float], i: int) -> float:
-    h = 1e-5 * max(1.0, abs(xs[i]))
-    up, down = list(xs), list(xs)
-    up[i] += h
-    down[i] -= h
-    return (f(up) - f(down)) / (up[i] - down[i])
-
-
-def _close(analytic: float, numeric: float, scale: float) -> bool:
-    return abs(analytic - numeric) <= 1e-6 * (1.0 + abs(numeric) + scale)
-
-
-@pytest.mark.parametrize("op", sorted(RULES))
-@given(data=st.data())
-def test_first_and_second_derivatives_match_central_differences(op: str, data: Any) -> None:
-    inputs, params = data.draw(DOMAINS[op], label="inputs, params")
-
-    def f(xs: list[Value]) -> Value:
-        return BUILD[op](*xs, *params)
-
-    def value(xs: list[float]) -> float:
-        return f([Value(x) for x in xs]).data
-
-    def derivative(i: int) -> Callable[[list[float]], float]:
-        def d_i(xs: list[float]) -> float:
-            vs = [Value(x) for x in xs]
-            return gradients(f(vs), vs)[i].data
-
-        return d_i
-
-    xs = [Value(x) for x in inputs]
-    out = f(xs)
-    firsts = gradients(out, xs, create_graph=True)
-    for i in range(len(inputs)):
-        numeric = _central_difference(value, list(inputs), i)
-        assert _close(firsts[i].data, numeric, abs(out.data)), (i, firsts[i].data, numeric)
-        seconds = gradients(firsts[i], xs)
-        for j in range(len(inputs)):
-            numeric2 = _central_difference(derivative(i), list(inputs), j)
-            assert _close(seconds[j].data, numeric2, abs(firsts[i].data)), (i, j, numeric2)

@@ -1,0 +1,284 @@
+"""Hypothesis strategies: leaf floats, inputs inside each op's domain, and random expression DAGs.
+
+Needs Hypothesis (``pip install 'autograd-lite[test]'``). A property test in five lines:
+
+>>> from hypothesis import given, settings
+>>> from autograd_lite.testing import check_grad
+>>> from autograd_lite.testing.strategies import expressions
+>>> @settings(max_examples=20)
+... @given(expressions())
+... def test_engine_agrees_with_finite_differences(expr):
+...     check_grad(expr, expr.inputs)
+>>> test_engine_agrees_with_finite_differences()
+
+An expression is a small program: each step applies an op to any earlier nodes, so nodes are
+shared (a DAG, not only a tree). Ops are chosen among those whose domain holds, with a margin, for
+the operands already drawn, so nothing is filtered away; values stay finite and moderate, and
+relu/abs/leaky_relu stay away from their kink. Every expression prints as Python source that
+rebuilds it, and calling it runs exactly that source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+try:
+    from hypothesis import strategies as st
+except ImportError as error:  # pragma: no cover - exercised by a subprocess test
+    raise ImportError(
+        "autograd_lite.testing.strategies needs Hypothesis: pip install 'autograd-lite[test]' "
+        "(or pip install hypothesis)"
+    ) from error
+
+from ..engine import Value
+from ..errors import DomainError
+from ..ops import RULES
+
+__all__ = ["Expression", "expressions", "leaves", "op_inputs"]
+
+LIMIT = 1e4
+"""Largest magnitude an expression's values may reach."""
+
+MARGIN = 0.1
+"""Smallest distance kept from a domain boundary (log, sqrt, division, powers) or a kink."""
+
+_NUMBER_PARAMS: dict[str, Sequence[float]] = {
+    "pow": (2.0, 3.0, -1.0, 0.5, 1.5, -0.5, 0.0, 1.0),
+    "leaky_relu": (0.01, 0.1, 0.3),
+}
+
+# How each op is written in Python, filled in with operand names and parameters.
+_SYNTAX: dict[str, str] = {
+    "add": "{0} + {1}",
+    "sub": "{0} - {1}",
+    "mul": "{0} * {1}",
+    "truediv": "{0} / {1}",
+    "neg": "-{0}",
+    "pos": "+{0}",
+    "sum": "Value.sum([{all}])",
+    "pow": "{0} ** {p0}",
+    "vpow": "{0} ** {1}",
+    "exp": "{0}.exp()",
+    "log": "{0}.log()",
+    "sqrt": "{0}.sqrt()",
+    "tanh": "{0}.tanh()",
+    "sigmoid": "{0}.sigmoid()",
+    "relu": "{0}.relu()",
+    "leaky_relu": "{0}.leaky_relu({p0})",
+    "abs": "abs({0})",
+    "silu": "{0}.silu()",
+    "softplus": "{0}.softplus()",
+    "sin": "{0}.sin()",
+    "cos": "{0}.cos()",
+}
+
+
+def _admissible(op: str, xs: Sequence[float], params: Sequence[float]) -> bool:
+    """Whether ``op`` at ``xs`` is inside its domain with a margin, away from kinks, and gives
+    a finite value of moderate size."""
+    rule = RULES[op]
+    x = xs[0]
+    if op in ("log", "sqrt") and x < MARGIN:
+        return False
+    if op == "truediv" and abs(xs[1]) < MARGIN:
+        return False
+    if op == "pow":
+        c = params[0]
+        if (c != int(c) and x < MARGIN) or (c < 0 and abs(x) < MARGIN):
+            return False
+        if c < 1 and abs(x) < MARGIN:  # xᶜ⁻¹ grows without bound near 0
+            return False
+    if op == "vpow" and (x < MARGIN or abs(xs[1]) > 3):
+        return False
+    if any(abs(x - kink) < MARGIN for kink in rule.kinks):
+        return False
+    if op in ("sin", "cos") and abs(x) > 100:
+        return False  # so fast an oscillation that no finite difference can follow it
+    try:
+        value = rule.forward(*xs, *params)
+    except (DomainError, ArithmeticError):
+        return False
+    return math.isfinite(value) and abs(value) <= LIMIT
+
+
+def leaves(magnitude: float = 10.0) -> st.SearchStrategy[float]:
+    """Finite floats in [−magnitude, magnitude]: the inputs of an expression."""
+    return st.floats(-magnitude, magnitude, allow_nan=False, allow_infinity=False)
+
+
+def _away_from_zero(lo: float, hi: float) -> st.SearchStrategy[float]:
+    magnitude = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    return st.tuples(magnitude, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+
+
+def op_inputs(op: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
+    """Operands (and constant parameters) for ``op`` inside its domain, with a margin.
+
+    >>> from hypothesis import given
+    >>> @given(op_inputs("log"))
+    ... def test_log_input_is_positive(case):
+    ...     (x,), params = case
+    ...     assert x >= MARGIN and params == ()
+    >>> test_log_input_is_positive()
+    """
+    if op not in RULES:
+        raise KeyError(f"op_inputs: no op named {op!r}; the ops are {sorted(RULES)}")
+    rule = RULES[op]
+    wide = leaves(1e3)
+    positive = st.floats(MARGIN, 1e3, allow_nan=False, allow_infinity=False)
+    nonzero = _away_from_zero(MARGIN, 1e3)
+    one: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
+        "log": st.tuples(positive),
+        "sqrt": st.tuples(positive),
+        "exp": st.tuples(st.floats(-20.0, 9.0)),  # e⁹ ≈ 8103 stays below LIMIT
+        "tanh": st.tuples(leaves(5.0)),
+        "sin": st.tuples(leaves(10.0)),
+        "cos": st.tuples(leaves(10.0)),
+        "sigmoid": st.tuples(leaves(20.0)),
+        "silu": st.tuples(leaves(20.0)),
+        "softplus": st.tuples(leaves(20.0)),
+        "relu": st.tuples(nonzero),
+        "abs": st.tuples(nonzero),
+        "leaky_relu": st.tuples(nonzero),
+        "pow": st.tuples(st.floats(MARGIN, 10.0)),
+        "vpow": st.tuples(st.floats(MARGIN, 5.0), leaves(3.0)),
+        "truediv": st.tuples(wide, nonzero),
+        "sum": st.lists(wide, min_size=1, max_size=6).map(tuple),
+    }
+    operands = one.get(op, st.tuples(*[wide] * len(rule.inputs)))
+    params: st.SearchStrategy[tuple[float, ...]] = st.just(())
+    if op == "pow":
+        params = st.tuples(st.floats(-3.0, 3.0))
+    elif op == "leaky_relu":
+        params = st.tuples(st.floats(0.0, 0.5))
+    return st.tuples(operands, params)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of an expression's program: ``v<k> = op(operands..., params...)``."""
+
+    op: str
+    operands: tuple[int, ...]
+    params: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A random expression drawn by :func:`expressions`: a program over Values.
+
+    Call it with Values (or floats); ``inputs`` is the point it was drawn at; ``source`` is the
+    Python that defines it (``repr`` shows it with the inputs).
+    """
+
+    n_inputs: int
+    steps: tuple[Step, ...]
+    inputs: tuple[float, ...]
+    output: int
+    _function: Callable[..., Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        namespace: dict[str, Any] = {"Value": Value}
+        # Running the printed source itself guarantees that what a failure prints is what ran.
+        exec(compile(self.source, "<autograd_lite expression>", "exec"), namespace)
+        object.__setattr__(self, "_function", namespace["f"])
+
+    def _name(self, index: int) -> str:
+        return f"x{index}" if index < self.n_inputs else f"v{index}"
+
+    @property
+    def source(self) -> str:
+        lines = [f"def f({', '.join(self._name(i) for i in range(self.n_inputs))}):"]
+        for k, step in enumerate(self.steps, start=self.n_inputs):
+            names = [self._name(i) for i in step.operands]
+            params = {f"p{i}": repr(p) for i, p in enumerate(step.params)}
+            text = _SYNTAX[step.op].format(*names, all=", ".join(names), **params)
+            lines.append(f"    v{k} = {text}")
+        lines.append(f"    return {self._name(self.output)}")
+        return "\n".join(lines)
+
+    @property
+    def ops(self) -> list[str]:
+        return [step.op for step in self.steps]
+
+    def __call__(self, *xs: Any) -> Any:
+        if len(xs) != self.n_inputs:
+            raise TypeError(f"this expression takes {self.n_inputs} inputs, got {len(xs)}")
+        return self._function(*xs)
+
+    def __repr__(self) -> str:
+        return f"{self.source}\n# at {list(self.inputs)!r}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # noqa: ARG002
+        # Hypothesis prints falsifying examples with this hook: show the source, not the fields.
+        printer.text(repr(self))
+
+
+@st.composite
+def expressions(
+    draw: st.DrawFn,
+    *,
+    n_inputs: int | tuple[int, int] = (1, 3),
+    max_steps: int = 6,
+    ops: Sequence[str] | None = None,
+    require: str | None = None,
+) -> Expression:
+    """Random expression DAGs with the point to evaluate them at.
+
+    Args:
+        n_inputs: the number of inputs, or a (min, max) range.
+        max_steps: the most ops in the program.
+        ops: the ops to choose from (default: every op in the rule table).
+        require: an op that must appear: the first step applies it to inputs drawn from its
+            domain (:func:`op_inputs`).
+    """
+    pool = list(RULES) if ops is None else list(ops)
+    for op in [*pool, *([require] if require else [])]:
+        if op not in RULES:
+            raise KeyError(f"expressions: no op named {op!r}; the ops are {sorted(RULES)}")
+    steps: list[Step] = []
+    if require is not None:
+        operands, params = draw(op_inputs(require), label=f"inputs of {require}")
+        values = list(operands)
+        n = len(values)
+        steps.append(Step(require, tuple(range(n)), params))
+        values.append(RULES[require].forward(*operands, *params))
+    else:
+        low, high = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
+        n = draw(st.integers(low, high), label="number of inputs")
+        values = [draw(leaves(), label=f"x{i}") for i in range(n)]
+    for _ in range(draw(st.integers(0 if require else 1, max_steps), label="number of steps")):
+        # Operands first (any earlier nodes, so subexpressions are shared), then an op among
+        # those admissible for them: no rejection sampling.
+        picks = [draw(st.integers(0, len(values) - 1)) for _ in range(draw(st.integers(1, 3)))]
+        candidates: dict[str, list[Step]] = {}
+        for op in pool:
+            rule = RULES[op]
+            arity = len(picks) if rule.variadic else len(rule.inputs)
+            if arity > len(picks):
+                continue
+            xs = [values[i] for i in picks[:arity]]
+            for params in _param_choices(op):
+                if _admissible(op, xs, params):
+                    candidates.setdefault(op, []).append(Step(op, tuple(picks[:arity]), params))
+        if not candidates:
+            continue
+        # The op first, then its parameters: each admissible op is equally likely.
+        step = draw(st.sampled_from(candidates[draw(st.sampled_from(sorted(candidates)))]))
+        steps.append(step)
+        values.append(RULES[step.op].forward(*(values[i] for i in step.operands), *step.params))
+    # The output uses every node nothing else used, so no step is dead code.
+    used = {i for step in steps for i in step.operands}
+    sinks = [k for k in range(n, n + len(steps)) if k not in used]
+    if len(sinks) > 1:
+        steps.append(Step("sum", tuple(sinks)))
+    output = n + len(steps) - 1 if steps else 0
+    inputs = tuple(values[:n])
+    return Expression(n_inputs=n, steps=tuple(steps), inputs=inputs, output=output)
+
+
+def _param_choices(op: str) -> Sequence[tuple[float, ...]]:
+    return [(p,) for p in _NUMBER_PARAMS[op]] if op in _NUMBER_PARAMS else [()]

@@ -1,0 +1,331 @@
+"""autograd_lite.testing: check_grad's verdicts and reports, kinks, second order, strategies,
+and negative controls (deliberately broken rules and engines must be caught)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import strategies as st
+
+from autograd_lite import RULES, Value, engine
+from autograd_lite.testing import (
+    GradCheckError,
+    NondifferentiablePoint,
+    check_grad,
+    numerical_grad,
+    override_rule,
+)
+from autograd_lite.testing.strategies import Expression, expressions, op_inputs
+
+# -- the cases named in the issue -------------------------------------------------------------
+
+
+def test_relu_at_its_kink_is_a_nondifferentiable_point_not_a_mismatch() -> None:
+    with pytest.raises(NondifferentiablePoint, match="every step crosses the kink of relu at 0"):
+        check_grad(lambda x: x.relu(), [0.0])
+
+
+@pytest.mark.parametrize(
+    ("build", "point"),
+    [
+        (lambda x: abs(x), 0.0),
+        (lambda x: x.leaky_relu(0.1), 0.0),
+        (lambda x: (x * 2 - 1).relu() + x, 0.5),
+    ],
+)
+def test_other_kinks(build: Callable[[Value], Value], point: float) -> None:
+    with pytest.raises(NondifferentiablePoint):
+        check_grad(build, [point])
+
+
+def test_a_kink_in_an_input_that_is_not_varied_does_not_block_the_other_partial() -> None:
+    # relu(y) sits on its kink, but ∂f/∂x does not move y: only ∂f/∂y is undefined.
+    result = check_grad(lambda x, y: x * 3 + y.relu(), [1.0, 0.0], raise_on_failure=False)
+    assert result.rows[0].passed
+    assert result.kink is not None
+    assert "∂f/∂x1" in result.kink
+
+
+def test_log_at_ten_million_passes() -> None:
+    assert check_grad(lambda x: x.log(), [1e7]).ok
+
+
+def test_x_exp_sin_x_at_ten_thousand_passes() -> None:
+    assert check_grad(lambda x: x * x.sin().exp(), [1e4]).ok
+
+
+def test_tight_default_tolerance_catches_a_zero_derivative() -> None:
+    # MiniTorch's 1e-2 would let a zero derivative of a small slope pass; ours does not.
+    with override_rule("mul", local=lambda m, out, a, b: (0.0 * b, a)):
+        result = check_grad(lambda x: x * 0.02, [1.0], raise_on_failure=False)
+    assert not result.ok
+
+
+# -- results and reports ----------------------------------------------------------------------
+
+
+def test_result_object_when_not_raising() -> None:
+    result = check_grad(lambda x, y: x * y + y.exp(), [2.0, 0.5], raise_on_failure=False)
+    assert result.ok
+    assert bool(result)
+    assert result.value == pytest.approx(1.0 + 0.5**0 * 1.6487212707001282)
+    assert [row.index for row in result.rows] == [(0,), (1,)]
+    assert "check_grad passed" in result.report()
+
+
+def test_failure_report_names_input_steps_op_and_reproduces() -> None:
+    wrong_sign = override_rule("sin", local=lambda m, out, x: (-m.cos(x),))
+    with wrong_sign, pytest.raises(GradCheckError) as info:
+        check_grad(lambda x, y: x.sin() * y, [0.5, 2.0])
+    report = str(info.value)
+    assert "check_grad FAILED: f(0.5, 2.0)" in report
+    assert "∂f/∂x0 at x0 = 0.5: analytic" in report
+    for column in ("step", "numeric", "abs error", "rel error", "rounding", "tolerance", "verdict"):
+        assert column in report
+    assert "h=0.001" in report
+    assert "h=1e-07·|x|" in report
+    assert "sin at x = 0.5: ∂(sin)/∂x is" in report
+    assert report.rstrip().endswith("Reproduce: check_grad(lambda x, y: x.sin() * y, [0.5, 2.0])")
+    assert info.value.result.suspects[0].startswith("sin")
+    assert isinstance(info.value, AssertionError)
+
+
+def test_a_wrong_forward_rule_is_caught_by_the_plain_float_evaluation() -> None:
+    with override_rule("exp", forward=lambda x: 2.718281828459045**x * 1.001):
+        result = check_grad(lambda x: x.exp() * x, [0.3], raise_on_failure=False)
+    assert any("a forward rule is wrong" in problem for problem in result.problems)
+
+
+def test_functions_that_do_not_run_on_floats_skip_the_forward_comparison() -> None:
+    assert check_grad(lambda x: Value.sum([x, x * x]), [1.5]).ok
+
+
+def test_second_order_checks_the_hessian() -> None:
+    result = check_grad(lambda x, y: (x * y).sin() + x**3, [0.4, -1.2], order=2)
+    assert [row.index for row in result.rows][-4:] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_second_order_catches_a_rule_that_is_only_right_on_floats() -> None:
+    # Reading the numbers out of the operands cuts the derivative's graph: the first derivative
+    # is still right, the second is lost.
+    with override_rule("mul", local=lambda m, out, a, b: (m.data(b), m.data(a))):
+        assert check_grad(lambda x, y: x * y, [2.0, 3.0]).ok
+        with pytest.raises(GradCheckError) as info:
+            check_grad(lambda x, y: x * y, [2.0, 3.0], order=2)
+    assert "∂²f/∂x0∂x1" in str(info.value)
+    assert info.value.result.suspects[0].startswith("mul")
+
+
+def test_points_on_the_edge_of_a_domain_use_the_steps_that_stay_inside() -> None:
+    assert check_grad(lambda x: x.log(), [1e-4]).ok  # h = 1e-3 would step below 0
+    assert check_grad(lambda x: x.cos(), [5e-324]).ok  # relative steps vanish at a subnormal
+
+
+def test_numerical_grad() -> None:
+    assert numerical_grad(lambda x, y: x * y, [3.0, 4.0]) == pytest.approx([4.0, 3.0], rel=1e-9)
+    assert numerical_grad(lambda x: x**3, [2.0], step=1e-4, relative=False) == pytest.approx(
+        [12.0], rel=1e-7
+    )
+    assert numerical_grad(lambda x: x.data**2, [3.0]) == pytest.approx([6.0], rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: check_grad(lambda x: 1.0, [1.0]), TypeError, "must return a Value"),
+        (lambda: check_grad(lambda x: x, [1.0], order=3), ValueError, "order must be 1 or 2"),
+        (lambda: check_grad(lambda x: x, []), ValueError, "at least one input"),
+        (lambda: check_grad(lambda x: x, [1.0], atol=-1), ValueError, "tolerances must be >= 0"),
+        (lambda: check_grad(lambda x: x, ["a"]), TypeError, "got str"),
+        (lambda: override_rule("nope").__enter__(), KeyError, "no op named 'nope'"),
+    ],
+)
+def test_bad_arguments(call: Callable[[], Any], error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_override_rule_restores_the_rule() -> None:
+    original = RULES["add"].local
+    with pytest.raises(RuntimeError), override_rule("add", local=lambda m, out, a, b: (0, 0)):
+        raise RuntimeError
+    assert RULES["add"].local is original
+
+
+# -- strategies -------------------------------------------------------------------------------
+
+
+@given(expressions())
+def test_expressions_print_as_source_that_rebuilds_them(expr: Expression) -> None:
+    namespace: dict[str, Any] = {"Value": Value}
+    exec(expr.source, namespace)
+    rebuilt = namespace["f"](*(Value(x) for x in expr.inputs))
+    assert rebuilt.data == expr(*(Value(x) for x in expr.inputs)).data
+    assert "def f(" in repr(expr)
+    assert repr(list(expr.inputs)) in repr(expr)
+
+
+@given(expressions())
+def test_expressions_stay_finite_in_domain_and_away_from_kinks(expr: Expression) -> None:
+    out = expr(*(Value(x) for x in expr.inputs))
+    for node in engine.topological_order(out):
+        assert abs(node.data) <= 1e5
+        rule = RULES.get(node.op)
+        if rule is not None and rule.kinks:
+            assert abs(node.parents[0].data) >= 0.1
+
+
+def test_expressions_share_subexpressions() -> None:
+    shared = 0
+
+    @settings(max_examples=100, derandomize=True, database=None)
+    @given(expressions())
+    def count(expr: Expression) -> None:
+        nonlocal shared
+        uses = [i for step in expr.steps for i in step.operands if i >= expr.n_inputs]
+        shared += len(uses) > len(set(uses))
+
+    count()
+    assert shared >= 10
+
+
+def test_strategies_validate_op_names() -> None:
+    with pytest.raises(KeyError, match="no op named 'tan'"):
+        op_inputs("tan")
+    with pytest.raises(KeyError, match="no op named 'tan'"):
+        find(expressions(ops=["tan"]), lambda expr: True)
+
+
+def test_strategies_explain_a_missing_hypothesis() -> None:
+    script = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "import autograd_lite.testing\n"  # check_grad itself does not need Hypothesis
+        "import autograd_lite.testing.strategies\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "needs Hypothesis: pip install 'autograd-lite[test]'" in result.stderr
+
+
+# -- every op of the table, first and second order, through the strategies ------------------
+
+
+@pytest.mark.parametrize("op", sorted(RULES))
+@given(data=st.data())
+def test_every_op_agrees_with_finite_differences_to_second_order(op: str, data: Any) -> None:
+    expr = data.draw(expressions(require=op, max_steps=3), label="expression")
+    assert op in expr.ops
+    check_grad(expr, expr.inputs, order=2)
+
+
+@given(expressions(max_steps=8))
+def test_random_dags_agree_with_finite_differences(expr: Expression) -> None:
+    check_grad(expr, expr.inputs)
+
+
+# -- negative controls: a broken rule or engine must be caught, and the report must say where --
+
+BUDGET = settings(
+    max_examples=100,  # Hypothesis's default budget
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def _caught(strategy: st.SearchStrategy[Expression], order: int = 1) -> GradCheckError:
+    @BUDGET
+    @given(strategy)
+    def prop(expr: Expression) -> None:
+        check_grad(expr, expr.inputs, order=order)
+
+    with pytest.raises(GradCheckError) as info:
+        prop()
+    return info.value
+
+
+def _negated(local: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda m, out, *args: tuple(-d for d in local(m, out, *args))
+
+
+def _doubled(local: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda m, out, *args: tuple(2 * d for d in local(m, out, *args))
+
+
+@pytest.mark.parametrize("breakage", [_negated, _doubled], ids=["wrong sign", "factor of 2"])
+@pytest.mark.parametrize("op", sorted(RULES))
+def test_a_broken_rule_is_caught_and_named(op: str, breakage: Callable[..., Any]) -> None:
+    with override_rule(op, local=breakage(RULES[op].local)):
+        error = _caught(expressions(require=op, max_steps=3))
+    assert error.result.suspects, error.result.report()
+    assert any(suspect.startswith(op) for suspect in error.result.suspects), error.result.report()
+
+
+def _broken_backprop(variant: str) -> Callable[..., Any]:
+    """engine._backprop with one deliberate mistake."""
+
+    def backprop(root: Value, seed: Any, differentiable: bool) -> Any:
+        order = engine.topological_order(root)
+        grads: dict[Value, Any] = {root: seed}
+        for node in reversed(order):
+            if not node.parents:
+                continue
+            upstream = grads[node]
+            for parent, local in zip(
+                node.parents, engine._local(node, differentiable), strict=True
+            ):
+                contribution = local if variant == "ignore upstream" else local * upstream
+                previous = grads.get(parent)
+                if variant == "assign" or previous is None:
+                    grads[parent] = contribution
+                else:
+                    grads[parent] = previous + contribution
+        return order, grads
+
+    return backprop
+
+
+def _order_visiting_shared_nodes_twice(root: Value) -> list[Value]:
+    """A post-order walk of the graph as a tree: shared nodes appear once per path."""
+    order: list[Value] = []
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+        else:
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(node.parents))
+    return order
+
+
+@pytest.mark.parametrize("variant", ["ignore upstream", "assign"])
+def test_a_broken_chain_rule_is_caught(variant: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "_backprop", _broken_backprop(variant))
+    error = _caught(expressions())
+    assert not error.result.suspects
+    assert "how they are combined" in error.result.report()
+
+
+def test_a_topological_order_that_visits_shared_nodes_twice_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine, "topological_order", _order_visiting_shared_nodes_twice)
+    error = _caught(expressions())
+    assert "how they are combined" in error.result.report()
+
+
+def test_the_correct_engine_passes_the_same_budget() -> None:
+    @BUDGET
+    @given(expressions())
+    def prop(expr: Expression) -> None:
+        check_grad(expr, expr.inputs, order=2)
+
+    prop()
