@@ -35,8 +35,11 @@ pytest: $(STAMP)
 # The virtual environment, with an up-to-date pip.
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autograd_lite needs Python >= 3.10; set PYTHON=/path/to/python3.10+")'
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@# A half-made .venv would make every later run fail, so remove it if any step fails.
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "Could not create $(VENV) with $(PYTHON). On Debian or Ubuntu: sudo apt-get install python3-venv"; \
+		exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip || { rm -rf $(VENV); exit 1; }
 
 # Install the package (editable) with its test and lint tools; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml | $(PY)

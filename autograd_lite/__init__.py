@@ -8,7 +8,15 @@
 (125.0, 300.0)
 """
 
-from .engine import Value, gradients, is_grad_enabled, local_derivatives, no_grad, topological_order
+from .engine import (
+    Value,
+    enable_grad,
+    gradients,
+    is_grad_enabled,
+    local_derivatives,
+    no_grad,
+    topological_order,
+)
 from .errors import DomainError
 from .functional import grad, hessian, jacobian, value_and_grad
 from .ops import RULES, Rule
@@ -18,6 +26,7 @@ __all__ = [
     "DomainError",
     "Rule",
     "Value",
+    "enable_grad",
     "grad",
     "gradients",
     "hessian",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .engine import Value, local_derivatives, topological_order
+from .errors import DomainError
 from .functional import grad
 
 __all__ = ["main"]
@@ -64,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"autograd_lite {__version__}")
         return 0
     if args.command == "demo":
-        _chain_rule_demo(args.x)
+        try:
+            _chain_rule_demo(args.x)
+        except DomainError as error:
+            parser.exit(2, f"autograd-lite demo: error: {error}\n")
         return 0
     parser.print_help()
     return 2

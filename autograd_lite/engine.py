@@ -34,6 +34,7 @@ Differentiable gradients (for second derivatives) come from :func:`gradients` wi
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import threading
@@ -42,10 +43,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from .errors import DomainError, Operand
-from .ops import RULES, FloatMath, Rule
+from .ops import MATH_FUNCTIONS, RULES, FloatMath, Rule
 
 __all__ = [
     "Value",
+    "enable_grad",
     "gradients",
     "is_grad_enabled",
     "local_derivatives",
@@ -66,25 +68,32 @@ class _GradMode(threading.local):
 _grad_mode = _GradMode()
 
 
-def _real(data: object, label: str = "") -> float:
+def _real(data: object, label: str = "", op: str = "Value", what: str = "data") -> float:
     """``data`` as a finite float, or a TypeError/DomainError that names what was wrong."""
     if type(data) is float:  # the common case first: no ABC check
         number = data
     elif isinstance(data, bool) or not isinstance(data, numbers.Real):
-        hint = " (use .item() for a NumPy array)" if hasattr(data, "item") else ""
+        hint = (
+            " (use .item() to take the number out of an array)"
+            if hasattr(data, "ndim") and type(data).__name__ == "ndarray"
+            else ""
+        )
         raise TypeError(
-            f"Value data must be a real number (int or float), got {type(data).__name__} "
+            f"{op} {what} must be a real number (int or float), got {type(data).__name__} "
             f"{data!r}{hint}" + (f" for node {label!r}" if label else "")
         )
     else:
         try:
             number = float(data)
         except OverflowError:
-            raise DomainError(
-                "Value", "data must fit in a float", [("data", math.inf, label)]
-            ) from None
+            text = str(data)
+            shown = text if len(text) <= 20 else f"{text[:8]}… ({len(text)} characters)"
+            reason = f"{what} must fit in a float (magnitude below 1.8e308), got {shown}"
+            raise DomainError(op, reason + (f" for node {label!r}" if label else "")) from None
     if not math.isfinite(number):
-        raise DomainError("Value", "data must be a finite real number", [("data", number, label)])
+        raise DomainError(
+            "Value", f"{what} must be a finite real number", [("data", number, label)]
+        )
     return number
 
 
@@ -205,7 +214,7 @@ class Value:
             return _apply(_VPOW, (self, other))
         if isinstance(other, bool) or not isinstance(other, numbers.Real):
             return NotImplemented
-        return _apply(_POW, (self,), (_real(other),))
+        return _apply(_POW, (self,), (_real(other, op="pow", what="exponent c"),))
 
     def __rpow__(self, other: float) -> Value:
         a = _operand(other)
@@ -217,14 +226,13 @@ class Value:
     def __pos__(self) -> Value:
         return _apply(_POS, (self,))
 
-    def __abs__(self) -> Value:
-        return _apply(RULES["abs"], (self,))
-
     # -- functions ------------------------------------------------------------------------------
 
     def abs(self) -> Value:
         """|x|; the derivative at the kink x = 0 is taken to be 0."""
         return _apply(RULES["abs"], (self,))
+
+    __abs__ = abs
 
     def exp(self) -> Value:
         """eˣ. Raises DomainError when the result overflows (x > 709.78)."""
@@ -260,7 +268,7 @@ class Value:
         >>> Value(-2.0).leaky_relu(0.1).data
         -0.2
         """
-        return _apply(RULES["leaky_relu"], (self,), (_real(slope, "slope"),))
+        return _apply(RULES["leaky_relu"], (self,), (_real(slope, op="leaky_relu", what="slope"),))
 
     def silu(self) -> Value:
         """x·σ(x), also called swish."""
@@ -323,7 +331,9 @@ class Value:
         >>> y.backward(); x.grad   # a second pass on the same graph adds again
         12.0
         """
-        order, grads = _backprop(self, _real(seed, "seed"), differentiable=False)
+        order, grads = _backprop(
+            self, _real(seed, op="backward", what="seed"), differentiable=False
+        )
         _check_finite(order, grads)
         for node in order:
             if node._rule is None:
@@ -385,17 +395,18 @@ def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = 
 
 
 class ValueMath:
-    """The elementary functions that local derivatives call, on Values (recording a graph)."""
+    """The math namespace on Values: ``m.exp(x)`` is ``x.exp()``, recording a graph, and so on
+    for :data:`~autograd_lite.ops.MATH_FUNCTIONS`."""
+
+    differentiable = True
 
     @staticmethod
     def data(x: Value | float) -> float:
         return x.data if isinstance(x, Value) else x
 
-    exp = staticmethod(Value.exp)
-    log = staticmethod(Value.log)
-    sigmoid = staticmethod(Value.sigmoid)
-    sin = staticmethod(Value.sin)
-    cos = staticmethod(Value.cos)
+
+for _name in MATH_FUNCTIONS:
+    setattr(ValueMath, _name, staticmethod(getattr(Value, _name)))
 
 
 def _local(node: Value, differentiable: bool) -> tuple[Any, ...]:
@@ -474,18 +485,28 @@ def _backprop(root: Value, seed: Any, differentiable: bool) -> tuple[list[Value]
 
 
 def _check_finite(order: list[Value], grads: dict[Value, float]) -> None:
-    """Refuse gradients that overflowed, naming the node where the first one appeared."""
+    """Refuse gradients that overflowed, naming the op where the first infinity appeared."""
     if all(map(math.isfinite, grads.values())):
         return
-    for node in reversed(order):
-        if not math.isfinite(grads[node]):
-            where = f"node {node.label!r}" if node.label else "a node"
-            raise DomainError(
-                "backward",
-                f"the gradient reaching {where} made by op {node.op or 'leaf'!r} is "
-                f"{grads[node]!r}: the chain rule product overflows a float",
-                [("data", node.data, node.label)],
-            )
+    first = next(node for node in reversed(order) if not math.isfinite(grads[node]))
+    # The infinity came from a child of `first`: its local derivative, or the product.
+    for child in reversed(order):
+        if first not in child.parents:
+            continue
+        for parent, local in zip(child.parents, local_derivatives(child), strict=True):
+            if parent is first and not math.isfinite(local):
+                raise DomainError(
+                    child.op,
+                    f"its local derivative is not a finite real number here ({local!r})",
+                    _describe(RULES[child.op], child.parents, child.op_args),
+                )
+    where = f"node {first.label!r}" if first.label else "a node"
+    raise DomainError(
+        "backward",
+        f"the gradient reaching {where} made by op {first.op or 'leaf'!r} is "
+        f"{grads[first]!r}: the chain rule product overflows a float",
+        [("data", first.data, first.label)],
+    )
 
 
 def gradients(
@@ -508,12 +529,15 @@ def gradients(
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(x).__name__}")
-    start: Any = Value(seed, label="seed") if create_graph else _real(seed, "seed")
-    order, grads = _backprop(output, start, differentiable=create_graph)
     if not create_graph:
+        order, grads = _backprop(
+            output, _real(seed, op="backward", what="seed"), differentiable=False
+        )
         _check_finite(order, grads)
         return [Value(grads.get(x, 0.0)) for x in inputs]
-    return [grads[x] if x in grads else Value(0.0) for x in inputs]
+    with enable_grad():  # the derivative's graph must be recorded, even inside no_grad()
+        order, grads = _backprop(output, Value(seed, label="seed"), differentiable=True)
+        return [grads[x] if x in grads else Value(0.0) for x in inputs]
 
 
 def is_grad_enabled() -> bool:
@@ -522,7 +546,26 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_mode_set(enabled: bool) -> Iterator[None]:
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = enabled
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous
+
+
+def enable_grad() -> contextlib.AbstractContextManager[None]:
+    """Record graphs again inside a ``no_grad()`` block (the default outside one).
+
+    >>> with no_grad(), enable_grad():
+    ...     is_grad_enabled()
+    True
+    """
+    return _grad_mode_set(True)
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
     """Inside this block, operations compute values but record no graph (results are leaves).
 
     Use it for parameter updates and evaluation. Also works as a decorator: ``@no_grad()``.
@@ -533,9 +576,4 @@ def no_grad() -> Iterator[None]:
     >>> y.parents, is_grad_enabled()
     ((), True)
     """
-    previous = _grad_mode.enabled
-    _grad_mode.enabled = False
-    try:
-        yield
-    finally:
-        _grad_mode.enabled = previous
+    return _grad_mode_set(False)

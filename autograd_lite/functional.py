@@ -17,6 +17,11 @@ They compose: ``grad`` of a function that itself calls ``grad`` differentiates t
 
 Called with numbers, they return numbers. Called with Values, or inside another of these
 functions, they return Values that carry their own graph (that is what makes composing work).
+
+``f`` is differentiated with respect to its arguments only. A Value that ``f`` uses from outside
+is a constant to it, unless the call happens inside another of these functions (then the
+outer one differentiates through it) or its arguments are Values. So write
+``grad(lambda t: x * t)(x)`` or ``gradients(...)`` when an outer ``backward()`` must see it.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, gradients
+from .engine import Value, enable_grad, gradients
 
 __all__ = ["grad", "hessian", "jacobian", "value_and_grad"]
 
@@ -50,10 +55,13 @@ def _evaluate(
     differentiable = _nesting.depth > 0 or any(isinstance(x, Value) for x in xs)
     # A fresh node per argument (`+x` is the identity op), so f(x, x) gets one partial
     # derivative per argument, as in the mathematics, not their sum.
-    inputs = [+x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     _nesting.depth += 1
     try:
-        result = f(*inputs)
+        with enable_grad():  # a derivative is wanted: record even inside no_grad()
+            inputs = [
+                +x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(xs)
+            ]
+            result = f(*inputs)
     finally:
         _nesting.depth -= 1
     if isinstance(result, Value):

@@ -5,8 +5,9 @@ local derivatives ∂out/∂input are (``local``). The engine records which rule
 in the backward pass, multiplies these local derivatives by the upstream gradient (the chain rule).
 
 Local derivatives are written in plain arithmetic over their arguments plus a small math
-namespace ``m`` (``m.exp``, ``m.log``, ``m.sin``, ``m.cos``, ``m.sigmoid`` and ``m.data``, which
-reads the number out of an argument). The engine calls them two ways:
+namespace ``m`` (the functions in :data:`MATH_FUNCTIONS`; ``m.data``, which reads the number out
+of an argument; ``m.differentiable``, whether the result will be differentiated again). The
+engine calls them two ways:
 
 * with floats and :class:`FloatMath` — the fast path of ``backward()``;
 * with :class:`~autograd_lite.engine.Value` objects and the engine's ``ValueMath`` — the
@@ -34,7 +35,7 @@ from typing import Any
 
 from .errors import DomainError
 
-__all__ = ["RULES", "FloatMath", "Rule"]
+__all__ = ["MATH_FUNCTIONS", "RULES", "FloatMath", "Rule"]
 
 
 @dataclass(frozen=True)
@@ -88,25 +89,18 @@ def _truediv(a: float, b: float) -> float:
     return a / b
 
 
-def _power(op: str, x: float, c: float) -> float:
-    """x ** c over the reals, with errors instead of Python's complex results and overflows."""
+def _power(x: float, c: float) -> float:
+    """x ** c over the reals: errors instead of Python's complex results (the engine names
+    the op, pow or vpow, when it reports them)."""
     if x == 0 and c < 0:
-        raise DomainError(op, "0 to a negative power divides by zero: expected a base != 0")
+        raise DomainError("pow", "0 to a negative power divides by zero: expected a base != 0")
     if x < 0 and c != int(c):
         raise DomainError(
-            op,
+            "pow",
             "a negative base to a non-integer power is not a real number: "
             "expected a base >= 0 or an integer exponent",
         )
     return float(x**c)  # may raise OverflowError: the engine reports it as an overflow
-
-
-def _pow(x: float, c: float) -> float:
-    return _power("pow", x, c)
-
-
-def _vpow(a: float, b: float) -> float:
-    return _power("vpow", a, b)
 
 
 def _exp(x: float) -> float:
@@ -141,22 +135,38 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def _sum(*xs: float) -> float:
+    try:
+        return math.fsum(xs)
+    except OverflowError:
+        # fsum can overflow on its way to a sum that fits (1e308 + 1e308 − 1e308): halving is
+        # exact, so sum the halves and double the result (the engine reports a true overflow).
+        return 2.0 * math.fsum(x * 0.5 for x in xs)
+
+
 def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
+MATH_FUNCTIONS = ("exp", "log", "sigmoid", "sin", "cos")
+"""The ops that local derivatives may call through the math namespace ``m``."""
+
+
 class FloatMath:
-    """The elementary functions that local derivatives call, on plain floats."""
+    """The math namespace on plain floats: ``m.exp`` is the forward function of the ``exp``
+    rule, and so on for :data:`MATH_FUNCTIONS` (filled in below the table)."""
+
+    differentiable = False
 
     @staticmethod
     def data(x: float) -> float:
         return x
 
-    exp = staticmethod(_exp)
-    log = staticmethod(_log)
-    sigmoid = staticmethod(_sigmoid)
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
+    exp: Callable[[float], float]
+    log: Callable[[float], float]
+    sigmoid: Callable[[float], float]
+    sin: Callable[[float], float]
+    cos: Callable[[float], float]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,8 +187,13 @@ def _vpow_local(m: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
     da = 0.0 if m.data(a) == 0 and m.data(b) == 0 else b * a ** (b - 1)
     if m.data(a) > 0:
         db = out * m.log(a)
+    elif m.data(a) == 0 and not m.differentiable:
+        db = 0.0  # 0ᵇ is constant (0 for b > 0, 1 at b = 0; b < 0 is refused by the forward)
     elif m.data(a) == 0:
-        db = 0.0  # 0ᵇ = 0 for every b > 0 (b <= 0 was refused by the forward pass).
+        # As a Value the constant would claim ∂²/∂a∂b = 0, but aᵇ·ln a has no limit at a = 0.
+        raise DomainError(
+            "vpow", "at base a = 0 the derivative with respect to b has no derivative of its own"
+        )
     else:
         raise DomainError(
             "vpow",
@@ -212,12 +227,12 @@ _RULE_LIST = (
     Rule("pos", "+", ("x",), lambda x: x,
          lambda m, out, x: (1.0,),
          "x", "1"),
-    Rule("sum", "Σ", ("xs",), lambda *xs: math.fsum(xs),
+    Rule("sum", "Σ", ("xs",), _sum,
          lambda m, out, *xs: (1.0,) * len(xs),
          "x₀ + x₁ + … (exactly rounded)", "∂/∂xᵢ = 1", variadic=True),
-    Rule("pow", "**", ("x",), _pow, _pow_local,
+    Rule("pow", "**", ("x",), _power, _pow_local,
          "xᶜ (c a number)", "c·xᶜ⁻¹", params=("c",)),
-    Rule("vpow", "**", ("a", "b"), _vpow, _vpow_local,
+    Rule("vpow", "**", ("a", "b"), _power, _vpow_local,
          "aᵇ (b a Value)", "∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a"),
     Rule("exp", "exp", ("x",), _exp,
          lambda m, out, x: (out,),
@@ -259,3 +274,6 @@ _RULE_LIST = (
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in _RULE_LIST}
 """Every op of the library by name, in the order above."""
+
+for _name in MATH_FUNCTIONS:
+    setattr(FloatMath, _name, staticmethod(RULES[_name].forward))

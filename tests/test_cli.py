@@ -32,3 +32,17 @@ def test_demo_at_another_point(capsys) -> None:  # type: ignore[no-untyped-def]
 def test_no_command_prints_help_and_fails(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main([]) == 2
     assert "demo" in capsys.readouterr().out
+
+
+def test_demo_reports_bad_points_without_a_traceback() -> None:
+    for point, message in (("nan", "data must be a finite real number"), ("1e60", "overflows")):
+        result = subprocess.run(
+            [sys.executable, "-m", "autograd_lite", "demo", "--x", point],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 2
+        assert result.stderr.startswith("autograd-lite demo: error: ")
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr

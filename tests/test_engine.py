@@ -15,6 +15,7 @@ import pytest
 from autograd_lite import (
     DomainError,
     Value,
+    enable_grad,
     gradients,
     is_grad_enabled,
     local_derivatives,
@@ -56,12 +57,28 @@ def test_value_refuses_non_real_data_with_a_type_error_naming_the_type(
 def test_numpy_array_error_suggests_item() -> None:
     with pytest.raises(TypeError, match=r"\.item\(\)"):
         Value(np.array(1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"got bool_? (np\.)?True_?$"):
+        Value(np.bool_(True))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("data", [math.inf, -math.inf, math.nan, 10**400])
+@pytest.mark.parametrize("data", [math.inf, -math.inf, math.nan])
 def test_value_refuses_non_finite_data(data: float) -> None:
-    with pytest.raises(DomainError, match=r"^Value: data must .*; got data = .* \(node 'w'\)$"):
+    with pytest.raises(
+        DomainError, match=r"^Value: data must be a finite real number; got data = .* \(node 'w'\)$"
+    ):
         Value(data, label="w")
+
+
+def test_value_refuses_an_int_too_large_for_a_float() -> None:
+    with pytest.raises(
+        DomainError,
+        match=r"^Value: data must fit in a float .*, got 10000000… \(401 characters\) for node 'w'$",
+    ):
+        Value(10**400, label="w")
+    with pytest.raises(DomainError, match=r"^Value: data must fit in a float"):
+        Value(1.0) * 10**400
+    with pytest.raises(DomainError, match=r"^pow: exponent c must fit in a float"):
+        Value(2.0) ** 10**400
 
 
 def test_label_must_be_a_string() -> None:
@@ -218,13 +235,16 @@ def test_sum_of_nothing_and_of_numbers() -> None:
 def test_sum_is_exactly_rounded() -> None:
     s = Value.sum([1e16, 1.0, -1e16])
     assert s.data == 1.0  # a chain of float additions gives 0.0 here
+    assert Value.sum([1e308, 1e308, -1e308]).data == 1e308  # fits, though partial sums do not
 
 
 def test_leaky_relu_slope_is_recorded_and_validated() -> None:
     y = Value(-2.0).leaky_relu(0.2)
     assert y.op_args == (0.2,)
-    with pytest.raises(TypeError, match="got str"):
+    with pytest.raises(TypeError, match=r"^leaky_relu slope must be a real number .*, got str"):
         Value(1.0).leaky_relu("0.1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^leaky_relu slope must be a real number .*, got Value"):
+        Value(1.0).leaky_relu(Value(0.1))  # type: ignore[arg-type]
 
 
 # -- backward semantics -----------------------------------------------------------------------
@@ -359,6 +379,18 @@ def test_no_grad_restores_state_after_an_error_and_nests() -> None:
     assert is_grad_enabled()
 
 
+def test_gradients_with_create_graph_records_even_inside_no_grad() -> None:
+    x = Value(3.0)
+    y = x**3
+    with no_grad():
+        (dy,) = gradients(y, [x], create_graph=True)
+        (d2y,) = gradients(dy, [x])
+        with enable_grad():
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+    assert (dy.data, d2y.data) == (27.0, 18.0)
+
+
 def test_no_grad_as_a_decorator() -> None:
     @no_grad()
     def update(w: Value) -> Value:
@@ -478,6 +510,16 @@ def test_overflowing_gradient_is_reported_with_the_node() -> None:
     ):
         z.backward()
     assert a.grad == 0.0  # nothing was half-written
+
+
+def test_an_infinite_local_derivative_is_blamed_on_its_op() -> None:
+    x = Value(5e-324, label="x")
+    y = x.log()  # fine: about -744.4; but 1/x is inf
+    with pytest.raises(
+        DomainError,
+        match=r"^log: its local derivative is not a finite real number here \(inf\); got x = 5e-324 \(node 'x'\)$",
+    ):
+        y.backward()
 
 
 def test_errors_in_the_middle_of_a_graph_leave_no_traceback_from_deep_inside() -> None:

@@ -7,7 +7,16 @@ import math
 
 import pytest
 
-from autograd_lite import Value, grad, gradients, hessian, jacobian, value_and_grad
+from autograd_lite import (
+    DomainError,
+    Value,
+    grad,
+    gradients,
+    hessian,
+    jacobian,
+    no_grad,
+    value_and_grad,
+)
 
 POINTS = [(1.0, 2.0), (-1.5, 0.5), (3.0, -2.0), (0.0, 0.0)]
 
@@ -129,3 +138,15 @@ def test_second_derivative_of_a_transcendental_function() -> None:
     assert d2[0] == pytest.approx(
         math.exp(math.sin(x)) * (math.cos(x) ** 2 - math.sin(x)), rel=1e-14
     )
+
+
+def test_functions_differentiate_inside_no_grad() -> None:
+    with no_grad():
+        assert grad(lambda x: x * x)(3.0) == [6.0]
+        assert hessian(lambda x, y: x**2 * y)(1.0, 2.0) == [[4.0, 2.0], [2.0, 0.0]]
+
+
+def test_a_mixed_derivative_that_does_not_exist_is_refused() -> None:
+    # ∂²(xⁿ)/∂x∂n = xⁿ⁻¹(1 + n ln x) has no limit at x = 0.
+    with pytest.raises(DomainError, match=r"^vpow: .*at base a = 0"):
+        hessian(lambda x, n: x**n)(0.0, 1.0)
