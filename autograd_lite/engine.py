@@ -114,6 +114,8 @@ class Value:
             ("" for a leaf).
         op_args: the op's constant parameters (the exponent of ``x ** 3``, the slope of
             ``leaky_relu``); () for most ops.
+        scope: the module that made the node, as a dotted path (``"layer1.neuron3"``), set by
+            :mod:`autograd_lite.nn` so drawings can group nodes; "" otherwise.
 
     >>> x = Value(3, label="x")
     >>> x
@@ -128,7 +130,7 @@ class Value:
 
     # __slots__ keeps nodes small; tuples and floats keep them free of reference cycles, so
     # they are freed by reference counting alone, never by the (slow) cycle collector.
-    __slots__ = ("_rule", "data", "grad", "label", "op_args", "parents")
+    __slots__ = ("_rule", "data", "grad", "label", "op_args", "parents", "scope")
 
     # NumPy defers to our reflected operators (np.float64(2) * Value) instead of trying to
     # turn a Value into an array.
@@ -139,6 +141,7 @@ class Value:
     label: str
     parents: tuple[Value, ...]
     op_args: tuple[float, ...]
+    scope: str
     _rule: Rule | None
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -147,6 +150,7 @@ class Value:
         self.data = _real(data, label)
         self.grad = 0.0
         self.label = label
+        self.scope = ""
         self.parents = ()
         self.op_args = ()
         self._rule = None
@@ -387,6 +391,7 @@ def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = 
     node.data = data
     node.grad = 0.0
     node.label = ""
+    node.scope = ""
     if _grad_mode.enabled:
         node.parents, node.op_args, node._rule = operands, params, rule
     else:

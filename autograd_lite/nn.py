@@ -1,0 +1,344 @@
+"""Neurons, layers and multi-layer perceptrons built from Values.
+
+>>> model = MLP(2, [4, 1], seed=0)
+>>> model
+MLP(2 → 4 → 1, relu, last layer linear: 17 parameters)
+  layer0: Layer(2 → 4, relu: 12 parameters)
+  layer1: Layer(4 → 1, linear: 5 parameters)
+>>> score = model([0.5, -1.0])            # one output neuron: a single Value
+>>> score.backward()
+>>> len(model.parameters()), model.parameters()[0].label
+(17, 'w0')
+
+Every Value a module creates carries its ``scope`` (``"layer0.neuron2"``), so a drawing can group
+the nodes of each neuron and layer. Parameters are initialised from a seed: the same seed gives the
+same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .engine import Value
+
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "silu", "swish", "linear")
+"""The activation functions a neuron can apply to its weighted sum."""
+
+_STATE_FORMAT = "autograd_lite.state_dict"
+_STATE_VERSION = 1
+
+Inputs = Sequence[Value | float]
+Seed = int | random.Random | None
+
+
+def _rng(seed: Seed) -> random.Random:
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+    return activation
+
+
+def _check_size(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name} must be a positive int, got {n!r}")
+    return n
+
+
+class Module:
+    """The base of every model: parameters, gradients, a readable summary, saving and loading."""
+
+    def __call__(self, xs: Inputs) -> Any:
+        """The forward pass on one sample."""
+        raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
+
+    def children(self) -> list[tuple[str, Module]]:
+        """The sub-modules, with their names."""
+        return []
+
+    def own_parameters(self) -> list[tuple[str, Value]]:
+        """Parameters that belong to this module itself (not to its children), with names."""
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in a fixed order (``"layer0.neuron1.w0"``)."""
+        named = list(self.own_parameters())
+        for child_name, child in self.children():
+            named += [(f"{child_name}.{name}", p) for name, p in child.named_parameters()]
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0 (``backward()`` adds into it)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def summary(self) -> str:
+        """What the module is, in a few words (the text inside its repr's brackets)."""
+        return ""
+
+    @property
+    def architecture(self) -> str:
+        """``Name(summary)``: names the structure in error messages and saved files."""
+        return f"{type(self).__name__}({self.summary()})"
+
+    def __repr__(self) -> str:
+        count = len(self.parameters())
+        lines = [f"{type(self).__name__}({self.summary()}: {count} parameters)"]
+        if not isinstance(self, Layer):  # a layer's neurons are all alike: its line says it all
+            for name, child in self.children():
+                lines.append(f"  {name}: {repr(child).splitlines()[0]}")
+        return "\n".join(lines)
+
+    # -- saving and loading -------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by name: plain floats, ready for JSON."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set the parameters from ``state`` (as made by :meth:`state_dict`).
+
+        Every name must match and every value must be a finite number; otherwise a ValueError
+        says what does not match and the model is left unchanged.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"a state dict must be a mapping, got {type(state).__name__}")
+        named = dict(self.named_parameters())
+        missing = [name for name in named if name not in state]
+        unexpected = [name for name in state if name not in named]
+        if missing or unexpected:
+            raise ValueError(
+                f"the state does not match {self.architecture}: "
+                + "; ".join(
+                    part
+                    for part in (
+                        _listing("missing", missing),
+                        _listing("unexpected", unexpected),
+                    )
+                    if part
+                )
+            )
+        values = {}
+        for name, value in state.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"parameter {name!r} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"parameter {name!r} must be finite, got {value!r}")
+            values[name] = float(value)
+        for name, p in named.items():  # only now that everything checked out
+            p.data = values[name]
+
+    def save(self, path: str | Path) -> None:
+        """Write the parameters to a JSON file (never pickle): names, values and architecture."""
+        record = {
+            "format": _STATE_FORMAT,
+            "version": _STATE_VERSION,
+            "architecture": self.architecture,
+            "parameters": self.state_dict(),
+        }
+        Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+    def load(self, path: str | Path) -> None:
+        """Read parameters written by :meth:`save`. A file for another architecture, or one that
+        is not such a file, raises a ValueError that says why; the model is then unchanged."""
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not a JSON file ({error})") from None
+        if not isinstance(record, dict) or record.get("format") != _STATE_FORMAT:
+            raise ValueError(f"{path}: not an autograd_lite parameter file (no format field)")
+        if record.get("version") != _STATE_VERSION:
+            raise ValueError(
+                f"{path}: format version {record.get('version')!r}, this library reads "
+                f"{_STATE_VERSION}"
+            )
+        if record.get("architecture") != self.architecture:
+            raise ValueError(
+                f"{path}: saved from {record.get('architecture')}, "
+                f"but this model is {self.architecture}"
+            )
+        parameters = record.get("parameters")
+        if not isinstance(parameters, dict):
+            raise ValueError(f"{path}: the 'parameters' field is not a mapping of names to numbers")
+        self.load_state_dict(parameters)
+
+
+def _listing(what: str, names: list[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"{len(names)} {what} ({shown})"
+
+
+def _inputs(module: Module, nin: int, xs: object) -> list[Value]:
+    """The inputs of one sample as Values: numbers become leaves labelled x0, x1, ... once,
+    shared by every neuron that reads them."""
+    if isinstance(xs, (Value, int, float, str)) or not isinstance(xs, Sequence):
+        raise TypeError(
+            f"{module.architecture} takes a list of {nin} inputs, got {type(xs).__name__}"
+        )
+    if len(xs) != nin:
+        raise ValueError(f"{module.architecture} expects {nin} inputs, got {len(xs)}")
+    return [x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(xs)]
+
+
+def _tag(values: Iterator[Value] | list[Value], scope: str) -> None:
+    for v in values:
+        v.scope = scope
+
+
+class Neuron(Module):
+    """activation(w · x + b) for ``nin`` inputs.
+
+    Args:
+        nin: the number of inputs.
+        activation: one of :data:`ACTIVATIONS` (``"linear"`` applies none).
+        seed: an int, a ``random.Random`` (shared by a whole model), or None for fresh entropy.
+        scope: the dotted path of this neuron in its model, stamped on the Values it creates.
+
+    Weights start uniform in ±√(6/nin) for relu-like activations (He) and ±√(3/nin) otherwise
+    (LeCun), so the weighted sum keeps roughly the variance of the inputs; the bias starts at 0.
+
+    >>> n = Neuron(3, activation="tanh", seed=1)
+    >>> n
+    Neuron(3 inputs, tanh: 4 parameters)
+    >>> round(n([1.0, 0.0, -1.0]).data, 4)
+    -0.8507
+    """
+
+    def __init__(
+        self, nin: int, activation: str = "relu", *, seed: Seed = None, scope: str = ""
+    ) -> None:
+        self.nin = _check_size("nin", nin)
+        self.activation = _check_activation(activation)
+        self.scope = scope
+        rng = _rng(seed)
+        gain = 6.0 if activation in ("relu", "leaky_relu", "silu", "swish") else 3.0
+        bound = math.sqrt(gain / nin)
+        self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
+        _tag(self.parameters(), scope)
+
+    def own_parameters(self) -> list[tuple[str, Value]]:
+        return [(p.label, p) for p in self.w] + [("b", self.b)]
+
+    def summary(self) -> str:
+        return f"{self.nin} inputs, {self.activation}"
+
+    def __call__(self, xs: Inputs) -> Value:
+        xs = _inputs(self, self.nin, xs)
+        products = [w * x for w, x in zip(self.w, xs, strict=True)]
+        total = Value.sum([*products, self.b])  # one node: Σ wᵢxᵢ + b
+        out = total if self.activation == "linear" else getattr(total, self.activation)()
+        _tag([*products, total, out], self.scope)
+        return out
+
+
+class Layer(Module):
+    """``nout`` neurons that each see all ``nin`` inputs; calling it returns a list of Values.
+
+    >>> Layer(3, 1, seed=0)([1.0, 2.0, 3.0])   # doctest: +ELLIPSIS
+    [Value(data=..., grad=0.0, op='relu')]
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        seed: Seed = None,
+        scope: str = "",
+    ) -> None:
+        self.nin = _check_size("nin", nin)
+        self.nout = _check_size("nout", nout)
+        self.activation = _check_activation(activation)
+        rng = _rng(seed)
+        prefix = f"{scope}." if scope else ""
+        self.neurons = [
+            Neuron(nin, activation, seed=rng, scope=f"{prefix}neuron{j}") for j in range(nout)
+        ]
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"neuron{j}", n) for j, n in enumerate(self.neurons)]
+
+    def summary(self) -> str:
+        return f"{self.nin} → {self.nout}, {self.activation}"
+
+    def __call__(self, xs: Inputs) -> list[Value]:
+        xs = _inputs(self, self.nin, xs)
+        return [neuron(xs) for neuron in self.neurons]
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` after ``nin`` inputs.
+
+    Hidden layers use ``activation``; the last layer is linear unless ``last_activation`` says
+    otherwise. Called on one sample, it returns a single Value when the last layer has one
+    neuron (so ``model(x).data`` works), otherwise a list.
+
+    >>> MLP(3, [8, 8, 2], activation="tanh", last_activation="sigmoid", seed=0)
+    MLP(3 → 8 → 8 → 2, tanh, last layer sigmoid: 122 parameters)
+      layer0: Layer(3 → 8, tanh: 32 parameters)
+      layer1: Layer(8 → 8, tanh: 72 parameters)
+      layer2: Layer(8 → 2, sigmoid: 18 parameters)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        *,
+        last_activation: str = "linear",
+        seed: Seed = None,
+    ) -> None:
+        self.nin = _check_size("nin", nin)
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [self.nin] + [_check_size("each layer size", n) for n in nouts]
+        self.activation = _check_activation(activation)
+        self.last_activation = _check_activation(last_activation)
+        rng = _rng(seed)
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation if i < len(nouts) - 1 else last_activation,
+                seed=rng,
+                scope=f"layer{i}",
+            )
+            for i in range(len(nouts))
+        ]
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"layer{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def summary(self) -> str:
+        sizes = " → ".join(str(n) for n in [self.nin] + [layer.nout for layer in self.layers])
+        return f"{sizes}, {self.activation}, last layer {self.last_activation}"
+
+    def __call__(self, xs: Inputs) -> Any:
+        """The forward pass on one sample: a Value if the last layer has one neuron, else a list."""
+        out = _inputs(self, self.nin, xs)
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else out

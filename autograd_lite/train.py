@@ -1,0 +1,176 @@
+"""The training loop: forward pass, loss, backward pass, update, repeat.
+
+>>> from autograd_lite.datasets import make_moons
+>>> from autograd_lite.nn import MLP
+>>> X, y = make_moons(40, noise=0.05, seed=1)
+>>> model = MLP(2, [8, 1], seed=1)
+>>> history = train(model, X, y, loss=hinge, steps=30, lr=0.5, progress=False)
+>>> history.loss[-1] < history.loss[0], history.accuracy[-1] > 0.8
+(True, True)
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import Value, no_grad
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l2,
+)
+from .nn import Module
+from .optim import SGD, Schedule
+
+__all__ = ["History", "accuracy", "evaluate", "train"]
+
+Loss = Callable[[Any, Any], Value]
+
+
+def _positive_score(prediction: Any) -> bool:
+    return bool(_as_value(prediction).data > 0)
+
+
+def _as_value(prediction: Any) -> Value:
+    if isinstance(prediction, Value):
+        return prediction
+    if isinstance(prediction, list) and len(prediction) == 1:
+        return _as_value(prediction[0])
+    return Value(prediction)
+
+
+def _argmax(prediction: Any) -> int:
+    scores = [_as_value(p).data for p in prediction]
+    return max(range(len(scores)), key=scores.__getitem__)
+
+
+# How each loss's predictions become classes: scores and logits by their sign, probabilities
+# by 0.5, class scores by their largest entry.
+_CLASSIFY: dict[Any, Callable[[Any], int]] = {
+    hinge: lambda p: int(_positive_score(p)),
+    binary_cross_entropy_with_logits: lambda p: int(_positive_score(p)),
+    binary_cross_entropy: lambda p: int(_as_value(p).data > 0.5),
+    cross_entropy: _argmax,
+}
+
+
+def accuracy(predictions: Sequence[Any], targets: Sequence[int], loss: Loss) -> float | None:
+    """The share of predictions that land in the target's class, read the way ``loss`` reads
+    them; None for a loss that is not a classifier's (such as mse).
+
+    >>> accuracy([Value(2.0), Value(-0.5)], [1, 1], hinge)
+    0.5
+    """
+    classify = _CLASSIFY.get(loss)
+    if classify is None:
+        return None
+    positive = {1}
+    hits = 0
+    for p, t in zip(predictions, targets, strict=True):
+        predicted = classify(p)
+        hits += predicted == t if loss is cross_entropy else (predicted == 1) == (t in positive)
+    return hits / len(predictions)
+
+
+@dataclass
+class History:
+    """What happened at each step of :func:`train`."""
+
+    loss: list[float] = field(default_factory=list)
+    """The minimised loss (data loss plus L2 term) at each step, before the update."""
+    accuracy: list[float | None] = field(default_factory=list)
+    """Training accuracy of the batch at each step (None for a non-classification loss)."""
+    lr: list[float] = field(default_factory=list)
+    """The learning rate used at each step."""
+
+
+def _progress(steps: int, show: bool) -> Any:
+    from tqdm.auto import tqdm  # a dependency: imported here to keep `import autograd_lite` light
+
+    return tqdm(range(steps), desc="training", unit="step", disable=not show, leave=True)
+
+
+def train(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    loss: Loss = hinge,
+    steps: int = 100,
+    lr: float | Schedule = 0.1,
+    momentum: float = 0.0,
+    batch_size: int | None = None,
+    l2_alpha: float = 0.0,
+    seed: int | None = None,
+    progress: bool | None = None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` with gradient descent; return the :class:`History`.
+
+    Each step: forward pass on the batch, loss (+ ``l2_alpha``·Σw²), zero the gradients,
+    backward pass, update w ← w − lr·∂L/∂w (see :class:`~autograd_lite.optim.SGD`).
+
+    Args:
+        loss: a function of (predictions, targets) from :mod:`autograd_lite.losses`.
+        steps: the number of updates.
+        lr: the learning rate, or a schedule ``lr(step)``.
+        momentum: SGD momentum (0 is plain gradient descent).
+        batch_size: None for the full batch; otherwise a random mini-batch each step.
+        l2_alpha: the weight of L2 regularisation.
+        seed: seeds the choice of mini-batches.
+        progress: show a progress bar with loss and accuracy; None shows one only when
+            standard error is a terminal.
+    """
+    if len(X) != len(y) or not X:
+        raise ValueError(f"train: X has {len(X)} samples and y {len(y)}; expected as many, > 0")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"train: steps must be an int >= 0, got {steps!r}")
+    if batch_size is not None and not 1 <= batch_size <= len(X):
+        raise ValueError(f"train: batch_size must be in 1..{len(X)} or None, got {batch_size!r}")
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    rng = random.Random(seed)
+    history = History()
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = _progress(steps, show)
+    everything = list(range(len(X)))
+    for _ in bar:
+        batch = everything if batch_size is None else rng.sample(everything, batch_size)
+        targets = [y[i] for i in batch]
+        predictions = [model(X[i]) for i in batch]  # 1. the forward pass
+        objective = loss(predictions, targets)  # 2. the loss
+        if l2_alpha:
+            objective = objective + l2(optimizer.params, l2_alpha)
+        step_lr = optimizer.current_lr()
+        optimizer.zero_grad()  # 3. the backward pass, from clean gradients
+        objective.backward()
+        optimizer.step()  # 4. the update
+        history.loss.append(objective.data)
+        history.accuracy.append(accuracy(predictions, targets, loss))
+        history.lr.append(step_lr)
+        if show:
+            acc = history.accuracy[-1]
+            bar.set_postfix(
+                loss=f"{objective.data:.4f}", **({"acc": f"{acc:.0%}"} if acc is not None else {})
+            )
+    bar.close()
+    return history
+
+
+def evaluate(
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], *, loss: Loss = hinge
+) -> tuple[float, float | None]:
+    """(loss, accuracy) of ``model`` on ``(X, y)``, without recording a graph.
+
+    >>> from autograd_lite.nn import MLP
+    >>> evaluate(MLP(2, [1], seed=0), [[0.0, 0.0]], [1])
+    (1.0, 0.0)
+    """
+    with no_grad():
+        predictions = [model(x) for x in X]
+        value = loss(predictions, list(y))
+    return value.data, accuracy(predictions, list(y), loss)
