@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
+DEMO_STAMP := $(VENV)/.installed-demo
 
 GRAPHVIZ_HELP := printf '%s\n' \
 	"Graphviz's 'dot' program is not installed: graphs can be built as DOT text but not drawn." \
@@ -17,7 +18,7 @@ GRAPHVIZ_HELP := printf '%s\n' \
 
 .PHONY: demo test lint typecheck pytest graphviz torch-reference clean
 
-demo: $(STAMP) graphviz
+demo: $(DEMO_STAMP) graphviz
 	$(VENV)/bin/autograd-lite demo
 
 test: $(STAMP) graphviz lint typecheck pytest
@@ -45,6 +46,11 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# What the demo needs: the package and matplotlib for its pictures.
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[plot]'
+	touch $(DEMO_STAMP)
 
 # The system Graphviz binary: installed with apt-get where we may (root or passwordless sudo),
 # otherwise we print how to install it and go on (the library still produces DOT source).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .engine import Value, local_derivatives, topological_order
@@ -51,6 +52,60 @@ def _chain_rule_demo(x0: float) -> None:
     print(f"f''({x0:g}) = {second:g}   (the derivative of the derivative, by the same engine)")
 
 
+def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
+    """Train MLP(2, [16, 16, 1]) on 100 moons as micrograd's demo does, and draw the results."""
+    from .datasets import make_moons
+    from .losses import hinge
+    from .nn import MLP
+    from .plots import plot_decision_boundary, plot_history
+    from .train import train
+    from .viz import GraphvizNotFoundError, draw_graph, render
+
+    X, y = make_moons(100, noise=0.1, seed=seed)
+    model = MLP(2, [16, 16, 1], seed=seed)
+    print(f"Training {model.architecture} on 100 moons: hinge loss + 1e-4·L2, plain gradient")
+    print(f"descent w ← w − lr·∂L/∂w with lr falling from 1.0 to 0.1 over {steps} steps.")
+    history = train(
+        model,
+        X,
+        y,
+        loss=hinge,
+        steps=steps,
+        lr=lambda k: 1.0 - 0.9 * k / max(steps, 1),
+        l2_alpha=1e-4,
+        progress=None if not quiet else False,
+    )
+    if steps:
+        first = next((k + 1 for k, a in enumerate(history.accuracy) if a == 1.0), None)
+        reached = f", first reached 100% at step {first}" if first else ""
+        print(f"After {steps} steps: loss {history.loss[-1]:.4f}, "
+              f"training accuracy {history.accuracy[-1]:.0%}{reached}")  # fmt: skip
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = [plot_decision_boundary(model, X, y, out / "decision_boundary.png")]
+    if steps:
+        written.append(plot_history(history, out / "loss_curve.png"))
+    # One neuron of the first layer on the first sample: the most active one, so that the
+    # picture shows gradients flowing rather than a dead ReLU.
+    output = max((neuron(X[0]) for neuron in model.layers[0].neurons), key=lambda v: v.data)
+    output.backward()
+    graph = draw_graph(output, edge_derivatives=True, contributions=True)
+    try:
+        written.append(render(graph, out / "neuron_graph.svg"))
+    except GraphvizNotFoundError as error:
+        (out / "neuron_graph.dot").write_text(graph.source, encoding="utf-8")
+        written.append(out / "neuron_graph.dot")
+        print(f"note: {error}", file=sys.stderr)
+    print("Wrote " + ", ".join(str(path) for path in written))
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -58,18 +113,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command")
-    demo = commands.add_parser("demo", help="show the chain rule at work on a small example")
-    demo.add_argument("--x", type=float, default=2.0, help="the point to differentiate at")
+    demo = commands.add_parser(
+        "demo", help="train a small network on the moons with plain gradient descent"
+    )
+    demo.add_argument("--steps", type=_positive_int, default=100, help="training steps (100)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the data and weights (0)")
+    demo.add_argument("--out", type=Path, default=Path("out"), help="folder for pictures (out/)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    chain = commands.add_parser("chain-rule", help="show the chain rule node by node")
+    chain.add_argument("--x", type=float, default=2.0, help="the point to differentiate at")
     args = parser.parse_args(argv)
     if args.version:
         print(f"autograd_lite {__version__}")
         return 0
-    if args.command == "demo":
-        try:
+    try:
+        if args.command == "demo":
+            _moons_demo(args.steps, args.seed, args.out, args.quiet)
+            return 0
+        if args.command == "chain-rule":
             _chain_rule_demo(args.x)
-        except DomainError as error:
-            parser.exit(2, f"autograd-lite demo: error: {error}\n")
-        return 0
+            return 0
+    except (DomainError, ImportError, OSError) as error:
+        parser.exit(2, f"autograd-lite {args.command}: error: {error}\n")
     parser.print_help()
     return 2
 

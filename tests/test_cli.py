@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from autograd_lite.cli import main
 
 
-def test_demo_shows_the_chain_rule_end_to_end() -> None:
+def test_chain_rule_shows_each_step_end_to_end() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "autograd_lite", "demo"],
+        [sys.executable, "-m", "autograd_lite", "chain-rule"],
         capture_output=True,
         text=True,
         check=True,
@@ -22,8 +25,8 @@ def test_demo_shows_the_chain_rule_end_to_end() -> None:
     assert "∂f/∂x += ∂x²/∂x × ∂f/∂x² = 4 × 75" in out
 
 
-def test_demo_at_another_point(capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["demo", "--x", "1"]) == 0
+def test_chain_rule_at_another_point(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["chain-rule", "--x", "1"]) == 0
     out = capsys.readouterr().out
     assert "f(1) = 8" in out
     assert "f'(1) = 24" in out  # 3·2²·2
@@ -34,15 +37,58 @@ def test_no_command_prints_help_and_fails(capsys) -> None:  # type: ignore[no-un
     assert "demo" in capsys.readouterr().out
 
 
-def test_demo_reports_bad_points_without_a_traceback() -> None:
+def test_chain_rule_reports_bad_points_without_a_traceback() -> None:
     for point, message in (("nan", "data must be a finite real number"), ("1e60", "overflows")):
         result = subprocess.run(
-            [sys.executable, "-m", "autograd_lite", "demo", "--x", point],
+            [sys.executable, "-m", "autograd_lite", "chain-rule", "--x", point],
             capture_output=True,
             text=True,
             check=False,
         )
         assert result.returncode == 2
-        assert result.stderr.startswith("autograd-lite demo: error: ")
+        assert result.stderr.startswith("autograd-lite chain-rule: error: ")
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_demo_trains_the_moons_to_100_percent_and_writes_its_pictures(tmp_path: Path) -> None:
+    out = tmp_path / "pictures"
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "demo", "--out", str(out), "--seed", "0"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert "training accuracy 100%, first reached 100% at step" in result.stdout
+    for name, start in (
+        ("decision_boundary.png", b"\x89PNG"),
+        ("loss_curve.png", b"\x89PNG"),
+        ("neuron_graph.svg", b"<?xml"),
+    ):
+        assert (out / name).read_bytes().startswith(start), name
+    svg = (out / "neuron_graph.svg").read_text()
+    assert "layer0.neuron" in svg  # the neuron's cluster
+    assert "∂=" in svg  # edges labelled with local derivatives
+
+
+def test_demo_without_graphviz_writes_dot_and_says_how_to_install(tmp_path: Path) -> None:
+    env = {"PATH": str(Path(sys.executable).parent), "MPLBACKEND": "Agg", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "demo", "--steps", "2", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert (tmp_path / "neuron_graph.dot").read_text().startswith("digraph autograd_lite {")
+    assert "sudo apt-get install --no-install-recommends graphviz" in result.stderr
+    assert "brew install graphviz" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["demo", "--steps", "-1"], ["demo", "--steps", "x"]])
+def test_demo_refuses_bad_arguments(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    assert "--steps" in capsys.readouterr().err

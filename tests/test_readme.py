@@ -32,3 +32,20 @@ def test_readme_shows_the_two_commands_first() -> None:
     text = README.read_text()
     assert text.index("make demo") < text.index("```python")
     assert text.index("make test") < text.index("```python")
+
+
+def test_readme_training_loop_runs_and_learns_the_moons() -> None:
+    text = README.read_text()
+    start = text.index("The whole training loop, written out:")
+    block = text[
+        text.index("```python", start) + len("```python") : text.index(
+            "```", text.index("```python", start) + 3
+        )
+    ]
+    namespace: dict[str, object] = {}
+    exec(block, namespace)
+    model, X, y = namespace["model"], namespace["X"], namespace["y"]
+    predictions = [model(x).data > 0 for x in X]  # type: ignore[operator, attr-defined]
+    accuracy = sum(p == (t == 1) for p, t in zip(predictions, y)) / len(y)  # type: ignore[arg-type]
+    assert accuracy == 1.0
+    assert namespace["loss"].data < 0.05  # type: ignore[attr-defined]
