@@ -56,6 +56,7 @@ DEFAULT_STEPS: tuple[float, ...] = (1e-3, 1e-5, 1e-7)
 """Step sizes of the sweep; each is used absolute (h) and relative to the input (h·|x|)."""
 
 _EPS = 2.0**-52
+_TINY = 2.0**-1074  # the spacing of subnormal floats
 _ROUNDING_FACTOR = 4.0  # slack over the first-order bound of the rounding error
 
 Graph = tuple[list[Value], Value]
@@ -195,7 +196,9 @@ def _estimates(
         width = up[j] - down[j]
         # Multiply the tiny factor in first, so that |f| near the float maximum cannot overflow.
         size = max(abs(f_up), abs(f_down), scale)
-        rounding = _ROUNDING_FACTOR * _EPS * size * 2.0 / width
+        # Relative rounding, plus the absolute spacing of subnormal floats (below 2.2e-308
+        # precision is absolute, not relative).
+        rounding = _ROUNDING_FACTOR * (_EPS * size + _TINY) * 2.0 / width
         found.append(Estimate(label, (f_up - f_down) / width, width, rounding))
     return found
 
