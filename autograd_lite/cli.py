@@ -99,6 +99,51 @@ def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
     print("Wrote " + ", ".join(str(path) for path in written))
 
 
+def _assignment(text: str) -> tuple[str, float]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected name=number, as in x=2, got {text!r}")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name}: expected a number, got {value!r}") from None
+
+
+def _graph(args: argparse.Namespace) -> None:
+    """Draw the graph of an expression after its backward pass (and its frames, if asked)."""
+    from .expr import parse_expression
+    from .viz import GraphvizNotFoundError, backward_frames, draw_graph, render, save_frames
+
+    variables = dict(args.variables)
+    output = parse_expression(args.expression, variables)
+    output.backward()
+    print(f"{args.expression} = {output.data:g}")
+    for name in variables:
+        leaf = next(
+            (n for n in topological_order(output) if n.label == name and not n.parents), None
+        )
+        gradient = leaf.grad if leaf is not None else 0.0
+        print(f"  ∂/∂{name} = {gradient:g}" + ("" if leaf is not None else " (not used)"))
+    graph = draw_graph(
+        output,
+        rankdir=args.rankdir,
+        edge_derivatives=args.edge_derivatives,
+        contributions=args.edge_derivatives,
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"Wrote {render(graph, args.output)}")
+        if args.backward:
+            folder = args.output.with_name(f"{args.output.stem}_frames")
+            frames = save_frames(backward_frames(output, rankdir=args.rankdir), folder)
+            print(f"Wrote {len(frames)} frames of the backward pass into {folder}")
+    except GraphvizNotFoundError as error:
+        dot_path = args.output.with_suffix(".dot")
+        dot_path.write_text(graph.source, encoding="utf-8")
+        print(f"Wrote {dot_path} (DOT text) instead of {args.output}", file=sys.stderr)
+        raise GraphvizNotFoundError(str(error)) from None
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -120,6 +165,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=0, help="seed of the data and weights (0)")
     demo.add_argument("--out", type=Path, default=Path("out"), help="folder for pictures (out/)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    graph = commands.add_parser(
+        "graph",
+        help="draw the graph of an expression after its backward pass",
+        description='Example: autograd-lite graph "(x**2 + 1)**3" x=2 -o f.svg --edge-derivatives',
+    )
+    graph.add_argument("expression", help="a formula in x, y, ...: + - * / **, exp, log, relu, ...")
+    graph.add_argument("variables", nargs="*", type=_assignment, help="values, as in x=2 y=-1")
+    graph.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("graph.svg"),
+        help="the picture to write: .svg, .png or .pdf (graph.svg)",
+    )
+    graph.add_argument(
+        "--edge-derivatives",
+        action="store_true",
+        help="label edges with local derivatives and what they pass on",
+    )
+    graph.add_argument(
+        "--backward",
+        action="store_true",
+        help="also draw each step of the backward pass, in OUTPUT_frames/",
+    )
+    graph.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="layout direction")
     chain = commands.add_parser("chain-rule", help="show the chain rule node by node")
     chain.add_argument("--x", type=float, default=2.0, help="the point to differentiate at")
     args = parser.parse_args(argv)
@@ -133,7 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "chain-rule":
             _chain_rule_demo(args.x)
             return 0
-    except (DomainError, ImportError, OSError) as error:
+        if args.command == "graph":
+            _graph(args)
+            return 0
+    except (DomainError, ImportError, OSError, ValueError, RuntimeError, TimeoutError) as error:
         parser.exit(2, f"autograd-lite {args.command}: error: {error}\n")
     parser.print_help()
     return 2

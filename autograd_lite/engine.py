@@ -350,6 +350,18 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
+    def draw(self, **options: Any) -> Any:
+        """This node's computation graph as a Graphviz drawing: see
+        :func:`autograd_lite.viz.draw_graph` for the options (``edge_derivatives=True``, ...).
+
+        >>> x = Value(2.0, label="x")
+        >>> (x * x).draw().source.startswith("digraph")
+        True
+        """
+        from .viz import draw_graph  # imported here: the engine does not depend on the renderer
+
+        return draw_graph(self, **options)
+
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this node's graph."""
         return Value(self.data, label=self.label)

@@ -34,8 +34,10 @@ __all__ = [
     "Drawing",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "backward_frames",
     "draw_graph",
     "render",
+    "save_frames",
 ]
 
 DEFAULT_MAX_NODES = 1500
@@ -135,6 +137,21 @@ def _collapsed_scope(node: Value, collapse: str | None) -> str | None:
     return ".".join(parts[:depth]) if len(parts) >= depth else None
 
 
+def _checked_order(root: Value, max_nodes: int) -> list[Value]:
+    """The nodes to draw, or GraphTooLargeError when there are more than ``max_nodes``."""
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    ops = sum(1 for node in order if node.parents)
+    if len(order) + ops > max_nodes:
+        raise GraphTooLargeError(
+            f"the graph has {len(order)} values and {ops} ops, more than max_nodes={max_nodes}: "
+            "Graphviz would take minutes to lay it out. Draw a smaller graph (one sample, one "
+            "neuron), collapse neurons or layers (collapse='neuron'), or raise max_nodes."
+        )
+    return order
+
+
 def draw_graph(
     root: Value,
     *,
@@ -170,16 +187,7 @@ def draw_graph(
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if collapse not in (None, "neuron", "layer"):
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    ops = sum(1 for node in order if node.parents)
-    if len(order) + ops > max_nodes:
-        raise GraphTooLargeError(
-            f"the graph has {len(order)} values and {ops} ops, more than max_nodes={max_nodes}: "
-            "Graphviz would take minutes to lay it out. Draw a smaller graph (one sample, one "
-            "neuron), collapse neurons or layers (collapse='neuron'), or raise max_nodes."
-        )
+    order = _checked_order(root, max_nodes)
     has_grads = root.grad != 0.0
     on_path = _on_paths(highlight, order) if highlight is not None else None
     scale = max((abs(n.grad) for n in order), default=0.0)
@@ -375,3 +383,118 @@ def render(
         raise RuntimeError(f"dot failed: {result.stderr.decode('utf-8', 'replace').strip()}")
     path.write_bytes(result.stdout)
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward pass, frame by frame
+# ---------------------------------------------------------------------------------------------
+
+_FRAME_ATTRS = {"rankdir": "LR", "fontname": "Helvetica", "nodesep": "0.3", "labelloc": "t"}
+
+
+def backward_frames(
+    root: Value, *, seed: float = 1.0, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES
+) -> list[Drawing]:
+    """The backward pass of ``root`` as a list of drawings, one per step, laid out alike.
+
+    Frame 0 holds only the seed ∂L/∂L = ``seed``. Each following frame takes the next node in
+    reverse topological order, whose gradient is now complete, and shows what it passes to each
+    parent: local derivative × its gradient, added to the parent's running total. Gradients not
+    reached yet show "?". Every frame has the same nodes, edges and node sizes (edge texts are
+    external labels), so Graphviz places every node at the same spot in every frame.
+
+    The gradients are computed here from the rule table, so the frames can be drawn with or
+    without a prior ``backward()`` call; the last frame shows the same numbers backward() gives.
+    """
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    order = _checked_order(root, max_nodes)
+    ids = {id(node): f"n{k}" for k, node in enumerate(order)}
+    running: dict[int, float] = {id(root): float(seed)}
+    steps = [node for node in reversed(order) if node.parents]
+    frames = [
+        _frame(
+            order,
+            ids,
+            running,
+            None,
+            {},
+            rankdir,
+            f"frame 0/{len(steps)}: the seed ∂L/∂L = {_number(seed)}",
+        )
+    ]
+    for k, node in enumerate(steps, start=1):
+        upstream = running[id(node)]
+        passed = {}
+        for parent, local in zip(node.parents, local_derivatives(node), strict=True):
+            running[id(parent)] = running.get(id(parent), 0.0) + local * upstream
+            passed[id(parent)] = local
+        caption = (
+            f"frame {k}/{len(steps)}: the gradient of {node.label or node.op} is complete "
+            f"({_number(upstream)}); each parent gets local derivative × {_number(upstream)}"
+        )
+        frames.append(_frame(order, ids, running, node, passed, rankdir, caption))
+    return frames
+
+
+def _frame(
+    order: list[Value],
+    ids: dict[int, str],
+    running: dict[int, float],
+    current: Value | None,
+    passed: dict[int, float],
+    rankdir: str,
+    caption: str,
+) -> Drawing:
+    graph = Drawing(
+        "autograd_lite",
+        graph_attr={**_FRAME_ATTRS, "rankdir": rankdir, "label": html.escape(caption)},
+        node_attr={"fontname": "Helvetica", "fontsize": "10", "fixedsize": "true"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
+    )
+    for node in order:
+        name = ids[id(node)]
+        grad = running.get(id(node))
+        title = html.escape(node.label or ("" if node.parents else "const"))
+        shown = "?" if grad is None else _number(grad)
+        text = f"{title} = " if title else ""
+        text += f"{html.escape(_number(node.data))} | grad {html.escape(shown)}"
+        is_current = node is current
+        received = id(node) in passed
+        graph.node(
+            name,
+            text,
+            shape="box",
+            width="1.9",
+            height="0.42",
+            style="filled,rounded",
+            fillcolor="#fdae6b" if is_current else "#fee6ce" if received else "#ffffff",
+            color="#d94801" if is_current or received else "black",
+            penwidth="2.5" if is_current else "1",
+        )
+        if node.parents:
+            graph.node(f"{name}_op", html.escape(_op_text(node)), shape="circle", width="0.45",
+                       fontsize="9")  # fmt: skip
+            graph.edge(f"{name}_op", name)
+    for node in order:
+        for parent, local in zip(node.parents, local_derivatives(node), strict=True):
+            attrs = {"xlabel": html.escape(f"∂={_number(local)}")}
+            if node is current:
+                upstream = running[id(node)]
+                attrs = {
+                    "xlabel": html.escape(f"{_number(local)} × {_number(upstream)}"),
+                    "color": "#d94801",
+                    "fontcolor": "#d94801",
+                    "penwidth": "2.5",
+                }
+            graph.edge(ids[id(parent)], f"{ids[id(node)]}_op", **attrs)
+    return graph
+
+
+def save_frames(
+    frames: Sequence[Drawing], folder: str | Path, *, format: str = "svg"
+) -> list[Path]:
+    """Render every frame into ``folder`` as frame_000.svg, frame_001.svg, ... (see render)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [render(frame, folder / f"frame_{k:03d}.{format}") for k, frame in enumerate(frames)]

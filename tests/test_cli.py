@@ -92,3 +92,83 @@ def test_demo_refuses_bad_arguments(args: list[str], capsys: pytest.CaptureFixtu
         main(args)
     assert info.value.code == 2
     assert "--steps" in capsys.readouterr().err
+
+
+def test_graph_draws_an_expression_and_its_backward_frames(tmp_path: Path) -> None:
+    out = tmp_path / "f.svg"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograd_lite",
+            "graph",
+            "(x**2 + 1)**3",
+            "x=2",
+            "-o",
+            str(out),
+            "--edge-derivatives",
+            "--backward",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "(x**2 + 1)**3 = 125" in result.stdout
+    assert "∂/∂x = 300" in result.stdout
+    assert out.read_text().lstrip().startswith("<?xml")
+    assert "×75 = 300" in out.read_text()
+    assert sorted(p.name for p in (tmp_path / "f_frames").iterdir()) == [
+        f"frame_{k:03d}.svg" for k in range(4)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["graph", "__import__('os')", "-o", "x.svg"],
+            "not allowed in an expression: a call of __import__",
+        ),
+        (["graph", "log(x)", "x=-1"], "log: expected x > 0; got x = -1.0 (node 'x')"),
+        (["graph", "x + y", "x=1"], "unknown variable 'y'"),
+        (["graph", "x", "x=1", "-o", "g.gif"], "format must be svg, png or pdf"),
+    ],
+)
+def test_graph_errors_are_one_line(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([*args[:2], *args[2:]] if "-o" in args else [*args, "-o", str(tmp_path / "g.svg")])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_graph_refuses_malformed_assignments(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["graph", "x", "x:1"])
+    assert "expected name=number, as in x=2" in capsys.readouterr().err
+
+
+def test_graph_without_graphviz_writes_dot(tmp_path: Path) -> None:
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograd_lite",
+            "graph",
+            "x*y",
+            "x=2",
+            "y=3",
+            "-o",
+            str(tmp_path / "g.svg"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    assert "brew install graphviz" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -18,8 +18,10 @@ from autograd_lite.viz import (
     INSTALL_HELP,
     GraphTooLargeError,
     GraphvizNotFoundError,
+    backward_frames,
     draw_graph,
     render,
+    save_frames,
 )
 
 GOLDEN = """\
@@ -214,3 +216,45 @@ def test_bad_options(kwargs: dict[str, str], message: str) -> None:
         draw_graph(1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="format must be svg, png or pdf"):
         render(draw_graph(_small()), "g.gif")
+
+
+# -- the backward pass, frame by frame -----------------------------------------------------------
+
+
+def _positions(source: str) -> list[list[str]]:
+    plain = subprocess.run(
+        ["dot", "-Tplain"], input=source, capture_output=True, text=True, check=True
+    ).stdout
+    return [line.split()[:6] for line in plain.splitlines() if line.startswith("node ")]
+
+
+def test_frames_fill_gradients_in_reverse_order_and_keep_their_layout(tmp_path: Path) -> None:
+    x = Value(2.0, label="x")
+    f = (x**2 + 1) ** 3
+    frames = backward_frames(f)
+    assert len(frames) == 4  # the seed, then pow, add, pow
+    assert "x = 2 | grad ?" in frames[0].source
+    assert "x = 2 | grad ?" in frames[2].source
+    assert "x = 2 | grad 300" in frames[3].source
+    assert "75 × 1" in frames[1].source  # ∂f/∂u = 75, times the seed
+    assert "4 × 75" in frames[3].source
+    layouts = [_positions(frame.source) for frame in frames]
+    assert all(layout == layouts[0] for layout in layouts)
+    written = save_frames(frames, tmp_path / "frames")
+    assert [path.name for path in written] == [f"frame_{k:03d}.svg" for k in range(4)]
+    f.backward()
+    assert f.parents[0].grad == 75.0  # frames leave the graph's own gradients alone
+
+
+def test_frames_match_backward_on_a_shared_graph() -> None:
+    a = Value(-1.5, label="a")
+    b = a * a
+    c = b.exp() + b * a
+    last = backward_frames(c)[-1].source
+    c.backward()
+    assert f"a = -1.5 | grad {a.grad:.4g}" in last
+
+
+def test_value_draw_is_draw_graph() -> None:
+    c = _small()
+    assert c.draw(edge_derivatives=True).source == GOLDEN
