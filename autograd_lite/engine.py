@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 _ADD, _SUB, _MUL, _DIV = RULES["add"], RULES["sub"], RULES["mul"], RULES["truediv"]
-_NEG, _POS, _SUM = RULES["neg"], RULES["pos"], RULES["sum"]
+_NEG, _POS, _SUM, _LINEAR = RULES["neg"], RULES["pos"], RULES["sum"], RULES["linear"]
 _POW, _VPOW = RULES["pow"], RULES["vpow"]
 
 
@@ -66,6 +66,7 @@ class _GradMode(threading.local):
 
 
 _grad_mode = _GradMode()
+_isfinite = math.isfinite  # speed: called for every new node
 
 
 def _real(data: object, label: str = "", op: str = "Value", what: str = "data") -> float:
@@ -177,7 +178,7 @@ class Value:
     # NotImplemented, so Python raises its usual TypeError naming both types.
 
     def __add__(self, other: Value | float) -> Value:
-        b = _operand(other)
+        b = other if type(other) is Value else _operand(other)  # speed: the common case first
         return NotImplemented if b is None else _apply(_ADD, (self, b))
 
     def __radd__(self, other: float) -> Value:
@@ -185,7 +186,7 @@ class Value:
         return NotImplemented if a is None else _apply(_ADD, (a, self))
 
     def __sub__(self, other: Value | float) -> Value:
-        b = _operand(other)
+        b = other if type(other) is Value else _operand(other)  # speed: the common case first
         return NotImplemented if b is None else _apply(_SUB, (self, b))
 
     def __rsub__(self, other: float) -> Value:
@@ -193,7 +194,7 @@ class Value:
         return NotImplemented if a is None else _apply(_SUB, (a, self))
 
     def __mul__(self, other: Value | float) -> Value:
-        b = _operand(other)
+        b = other if type(other) is Value else _operand(other)  # speed: the common case first
         return NotImplemented if b is None else _apply(_MUL, (self, b))
 
     def __rmul__(self, other: float) -> Value:
@@ -201,7 +202,7 @@ class Value:
         return NotImplemented if a is None else _apply(_MUL, (a, self))
 
     def __truediv__(self, other: Value | float) -> Value:
-        b = _operand(other)
+        b = other if type(other) is Value else _operand(other)  # speed: the common case first
         return NotImplemented if b is None else _apply(_DIV, (self, b))
 
     def __rtruediv__(self, other: float) -> Value:
@@ -306,7 +307,7 @@ class Value:
         """
         operands = []
         for item in values:
-            operand = _operand(item)
+            operand = item if type(item) is Value else _operand(item)
             if operand is None:
                 raise TypeError(
                     f"Value.sum expects Values or real numbers, got {type(item).__name__} {item!r}"
@@ -315,6 +316,39 @@ class Value:
         if not operands:
             return Value(0.0)
         return _apply(_SUM, tuple(operands))
+
+    @staticmethod
+    def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
+        """Σ wᵢ·xᵢ + b as one node (op ``linear``): a neuron's weighted sum.
+
+        Mathematically the same as ``Value.sum([w * x for w, x in zip(weights, inputs)] +
+        [bias])``, with one node and 2n + 1 edges instead of n + 1 nodes: a smaller graph and a
+        faster pass. Its local derivatives are those of the products: ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ,
+        ∂/∂b = 1.
+
+        >>> w, x, b = [Value(2.0), Value(-1.0)], [3.0, 4.0], Value(0.5)
+        >>> z = Value.linear(w, x, b)
+        >>> z.data, z.op, len(z.parents)
+        (2.5, 'linear', 5)
+        """
+        if len(weights) != len(inputs):
+            raise ValueError(
+                f"Value.linear: {len(weights)} weights but {len(inputs)} inputs; expected as many"
+            )
+        operands: list[Value] = []
+        for w, x in zip(weights, inputs, strict=True):
+            for item in (w, x):
+                operand = item if type(item) is Value else _operand(item)
+                if operand is None:
+                    raise TypeError(
+                        f"Value.linear expects Values or real numbers, got {type(item).__name__}"
+                    )
+                operands.append(operand)
+        b = bias if type(bias) is Value else _operand(bias)
+        if b is None:
+            raise TypeError(f"Value.linear: bias must be a Value, got {type(bias).__name__}")
+        operands.append(b)
+        return _apply(_LINEAR, tuple(operands))
 
     # -- graph operations -----------------------------------------------------------------------
 
@@ -389,13 +423,22 @@ def _describe(rule: Rule, operands: Sequence[Value], params: Sequence[float]) ->
 
 def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = ()) -> Value:
     """Run ``rule`` forward on the operands' data and record the result as a new node."""
+    # Speed: one or two operands without parameters (most nodes) are passed by hand, which
+    # saves building an argument list for every node; the result is the same.
     try:
-        data = rule.forward(*[v.data for v in operands], *params)
+        if params:
+            data = rule.forward(*[v.data for v in operands], *params)
+        elif len(operands) == 2:
+            data = rule.forward(operands[0].data, operands[1].data)
+        elif len(operands) == 1:
+            data = rule.forward(operands[0].data)
+        else:
+            data = rule.forward(*[v.data for v in operands])
     except DomainError as error:
         raise DomainError(rule.name, error.reason, _describe(rule, operands, params)) from None
     except OverflowError:  # raised by float ** and math.fsum; * and + give inf instead
         data = math.inf
-    if not math.isfinite(data):
+    if not _isfinite(data):
         raise DomainError(
             rule.name, "the result overflows a float", _describe(rule, operands, params)
         )
@@ -430,10 +473,18 @@ def _local(node: Value, differentiable: bool) -> tuple[Any, ...]:
     """∂node/∂parent for each parent: floats, or Values with a graph if ``differentiable``."""
     rule = node._rule
     assert rule is not None, "leaves have no local derivatives"
+    parents = node.parents
     try:
         if differentiable:
-            return rule.local(ValueMath, node, *node.parents, *node.op_args)
-        return rule.local(FloatMath, node.data, *[p.data for p in node.parents], *node.op_args)
+            return rule.local(ValueMath, node, *parents, *node.op_args)
+        # Speed: the common shapes passed by hand, as in _apply.
+        if node.op_args:
+            return rule.local(FloatMath, node.data, *[p.data for p in parents], *node.op_args)
+        if len(parents) == 2:
+            return rule.local(FloatMath, node.data, parents[0].data, parents[1].data)
+        if len(parents) == 1:
+            return rule.local(FloatMath, node.data, parents[0].data)
+        return rule.local(FloatMath, node.data, *[p.data for p in parents])
     except ArithmeticError as error:  # DomainError, ZeroDivisionError, OverflowError
         reason = error.reason if isinstance(error, DomainError) else str(error)
         raise DomainError(
@@ -489,6 +540,7 @@ def _backprop(root: Value, seed: Any, differentiable: bool) -> tuple[list[Value]
     """The backward pass: ∂root/∂node for every node, as floats or (if differentiable) Values."""
     order = topological_order(root)
     grads: dict[Value, Any] = {root: seed}
+    get = grads.get  # speed: a bound method, looked up once instead of per edge
     for node in reversed(order):  # children before parents: a node's gradient is complete
         if node._rule is None:
             continue  # a leaf passes nothing on
@@ -496,7 +548,7 @@ def _backprop(root: Value, seed: Any, differentiable: bool) -> tuple[list[Value]
         for parent, local in zip(node.parents, _local(node, differentiable), strict=True):
             # The chain rule: ∂root/∂parent += ∂node/∂parent · ∂root/∂node
             contribution = local * upstream
-            previous = grads.get(parent)
+            previous = get(parent)
             grads[parent] = contribution if previous is None else previous + contribution
     return order, grads
 

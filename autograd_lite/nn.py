@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -200,13 +200,8 @@ def _inputs(module: Module, nin: int, xs: object) -> list[Value]:
     return [x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(xs)]
 
 
-def _tag(values: Iterator[Value] | list[Value], scope: str) -> None:
-    for v in values:
-        v.scope = scope
-
-
 class Neuron(Module):
-    """activation(w · x + b) for ``nin`` inputs.
+    """activation(w · x + b) for ``nin`` inputs; the weighted sum is one ``linear`` node.
 
     Args:
         nin: the number of inputs.
@@ -235,7 +230,8 @@ class Neuron(Module):
         bound = math.sqrt(gain / nin)
         self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)]
         self.b = Value(0.0, label="b")
-        _tag(self.parameters(), scope)
+        for p in self.parameters():
+            p.scope = scope
 
     def own_parameters(self) -> list[tuple[str, Value]]:
         return [(p.label, p) for p in self.w] + [("b", self.b)]
@@ -244,11 +240,13 @@ class Neuron(Module):
         return f"{self.nin} inputs, {self.activation}"
 
     def __call__(self, xs: Inputs) -> Value:
-        xs = _inputs(self, self.nin, xs)
-        products = [w * x for w, x in zip(self.w, xs, strict=True)]
-        total = Value.sum([*products, self.b])  # one node: Σ wᵢxᵢ + b
+        return self._forward(_inputs(self, self.nin, xs))
+
+    def _forward(self, xs: list[Value]) -> Value:
+        """The forward pass on inputs already checked by the caller."""
+        total = Value.linear(self.w, xs, self.b)  # Σ wᵢxᵢ + b, one node
         out = total if self.activation == "linear" else getattr(total, self.activation)()
-        _tag([*products, total, out], self.scope)
+        total.scope = out.scope = self.scope
         return out
 
 
@@ -284,8 +282,11 @@ class Layer(Module):
         return f"{self.nin} → {self.nout}, {self.activation}"
 
     def __call__(self, xs: Inputs) -> list[Value]:
-        xs = _inputs(self, self.nin, xs)
-        return [neuron(xs) for neuron in self.neurons]
+        return self._forward(_inputs(self, self.nin, xs))
+
+    def _forward(self, xs: list[Value]) -> list[Value]:
+        """The forward pass on inputs already checked (each neuron need not check again)."""
+        return [neuron._forward(xs) for neuron in self.neurons]
 
 
 class MLP(Module):
@@ -339,6 +340,6 @@ class MLP(Module):
     def __call__(self, xs: Inputs) -> Any:
         """The forward pass on one sample: a Value if the last layer has one neuron, else a list."""
         out = _inputs(self, self.nin, xs)
-        for layer in self.layers:
-            out = layer(out)
+        for layer in self.layers:  # each layer's output is the next one's checked input
+            out = layer._forward(out)
         return out[0] if len(out) == 1 else out

@@ -144,6 +144,21 @@ def _sum(*xs: float) -> float:
         return 2.0 * math.fsum(x * 0.5 for x in xs)
 
 
+def _linear(*v: float) -> float:
+    """Σ wᵢ·xᵢ + b for v = (w₀, x₀, w₁, x₁, …, b): a neuron's weighted sum as one op."""
+    if len(v) % 2 == 0:
+        raise DomainError("linear", "expected pairs (w, x) followed by one bias b")
+    return _sum(*[v[i] * v[i + 1] for i in range(0, len(v) - 1, 2)], v[-1])
+
+
+def _linear_local(m: Any, out: Any, *v: Any) -> tuple[Any, ...]:
+    # ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ (as for a product), ∂/∂b = 1.
+    partials: list[Any] = []
+    for i in range(0, len(v) - 1, 2):
+        partials += (v[i + 1], v[i])
+    return (*partials, 1.0)
+
+
 def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
@@ -230,6 +245,9 @@ _RULE_LIST = (
     Rule("sum", "Σ", ("xs",), _sum,
          lambda m, out, *xs: (1.0,) * len(xs),
          "x₀ + x₁ + … (exactly rounded)", "∂/∂xᵢ = 1", variadic=True),
+    Rule("linear", "Σw·x+b", ("v",), _linear, _linear_local,
+         "w₀·x₀ + w₁·x₁ + … + b (exactly rounded)", "∂/∂wᵢ = xᵢ,  ∂/∂xᵢ = wᵢ,  ∂/∂b = 1",
+         variadic=True),
     Rule("pow", "**", ("x",), _power, _pow_local,
          "xᶜ (c a number)", "c·xᶜ⁻¹", params=("c",)),
     Rule("vpow", "**", ("a", "b"), _power, _vpow_local,

@@ -532,3 +532,21 @@ def test_errors_in_the_middle_of_a_graph_leave_no_traceback_from_deep_inside() -
         "autograd_lite.errors.DomainError: log: expected x > 0; got x = -2.0"
     )
     assert "During handling" not in result.stderr
+
+
+def test_linear_is_the_weighted_sum_as_one_node() -> None:
+    ws = [Value(2.0, label="w0"), Value(-1.0, label="w1")]
+    xs = [Value(3.0, label="x0"), 4.0]
+    b = Value(0.5, label="b")
+    z = Value.linear(ws, xs, b)
+    assert (z.data, z.op, len(z.parents)) == (2.5, "linear", 5)
+    z.backward()
+    assert [w.grad for w in ws] == [3.0, 4.0]
+    assert xs[0].grad == 2.0
+    assert b.grad == 1.0
+    with pytest.raises(ValueError, match="2 weights but 1 inputs"):
+        Value.linear(ws, [1.0], b)
+    with pytest.raises(TypeError, match="bias must be a Value, got str"):
+        Value.linear(ws, xs, "b")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expects Values or real numbers, got str"):
+        Value.linear(ws, ["a", 1.0], b)  # type: ignore[list-item]

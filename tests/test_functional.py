@@ -150,3 +150,8 @@ def test_a_mixed_derivative_that_does_not_exist_is_refused() -> None:
     # ∂²(xⁿ)/∂x∂n = xⁿ⁻¹(1 + n ln x) has no limit at x = 0.
     with pytest.raises(DomainError, match=r"^vpow: .*at base a = 0"):
         hessian(lambda x, n: x**n)(0.0, 1.0)
+
+
+def test_hessian_of_linear() -> None:
+    h = hessian(lambda w, x, b: Value.linear([w], [x], b))(2.0, 3.0, 1.0)
+    assert h == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]

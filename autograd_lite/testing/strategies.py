@@ -154,6 +154,9 @@ def op_inputs(op: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float
         "vpow": st.tuples(st.floats(MARGIN, 5.0), leaves(3.0)),
         "truediv": st.tuples(wide, nonzero),
         "sum": st.lists(wide, min_size=1, max_size=6).map(tuple),
+        "linear": st.lists(leaves(10.0), min_size=1, max_size=3).flatmap(
+            lambda ws: st.tuples(*[leaves(10.0)] * (2 * len(ws) + 1))
+        ),
     }
     operands = one.get(op, st.tuples(*[wide] * len(rule.inputs)))
     params: st.SearchStrategy[tuple[float, ...]] = st.just(())
@@ -202,7 +205,11 @@ class Expression:
         for k, step in enumerate(self.steps, start=self.n_inputs):
             names = [self._name(i) for i in step.operands]
             params = {f"p{i}": repr(p) for i, p in enumerate(step.params)}
-            text = _SYNTAX[step.op].format(*names, all=", ".join(names), **params)
+            if step.op == "linear":  # operands (w₀, x₀, w₁, x₁, …, b)
+                ws, xs = ", ".join(names[:-1:2]), ", ".join(names[1:-1:2])
+                text = f"Value.linear([{ws}], [{xs}], {names[-1]})"
+            else:
+                text = _SYNTAX[step.op].format(*names, all=", ".join(names), **params)
             lines.append(f"    v{k} = {text}")
         lines.append(f"    return {self._name(self.output)}")
         return "\n".join(lines)
@@ -265,6 +272,8 @@ def expressions(
         for op in pool:
             rule = RULES[op]
             arity = len(picks) if rule.variadic else len(rule.inputs)
+            if op == "linear":
+                arity -= 1 - arity % 2  # pairs (w, x) and a bias: an odd count
             if arity > len(picks):
                 continue
             xs = [values[i] for i in picks[:arity]]
