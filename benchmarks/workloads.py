@@ -25,7 +25,7 @@ def moons() -> tuple[list[list[float]], list[int]]:
     return X, [1 if label == 1 else -1 for label in y]
 
 
-# -- W1: one training step of micrograd's demo ------------------------------------------------------
+# -- W1: one training step of micrograd's demo -----------------------------------------------------
 
 
 def w1_autograd_lite() -> Callable[[], None]:
@@ -118,7 +118,7 @@ def w1_floats() -> Callable[[], None]:
     return step
 
 
-# -- W2: a deep chain -------------------------------------------------------------------------------
+# -- W2: a deep chain ------------------------------------------------------------------------------
 
 
 def w2_autograd_lite(n: int) -> Callable[[], None]:
@@ -145,7 +145,7 @@ def w2_micrograd(n: int) -> Callable[[], None]:
     return chain
 
 
-# -- W3: a wide graph -------------------------------------------------------------------------------
+# -- W3: a wide graph ------------------------------------------------------------------------------
 
 
 def w3_autograd_lite(n: int) -> tuple[Callable[[], Any], Callable[[Any], None]]:
@@ -184,7 +184,7 @@ def w3_micrograd(n: int) -> tuple[Callable[[], Any], Callable[[Any], None]]:
     return build, backward
 
 
-# -- W4: one epoch on the digits --------------------------------------------------------------------
+# -- W4: one epoch on the digits -------------------------------------------------------------------
 
 
 def w4_autograd_lite() -> Callable[[], None]:
@@ -234,7 +234,7 @@ def w4_micrograd() -> Callable[[], None]:
     return epoch
 
 
-# -- W5: drawing ------------------------------------------------------------------------------------
+# -- W5: drawing -----------------------------------------------------------------------------------
 
 
 def w5_graph(values: int) -> Value:
