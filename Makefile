@@ -16,7 +16,7 @@ GRAPHVIZ_HELP := printf '%s\n' \
 	"  brew install graphviz                                   (macOS)" \
 	"  conda install -c conda-forge graphviz                   (conda)"
 
-.PHONY: demo test lint typecheck pytest graphviz torch-reference clean
+.PHONY: demo test lint typecheck pytest graphviz bench notebooks torch-reference clean
 
 demo: $(DEMO_STAMP) graphviz
 	$(VENV)/bin/autograd-lite demo
@@ -32,6 +32,18 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
+
+# Side-by-side timings against micrograd and hand-written floats (a few minutes);
+# writes benchmarks/results.md.
+bench: $(STAMP) graphviz
+	$(PY) benchmarks/run.py
+
+# Run the lessons and keep their outputs (plots, graphs) in out/notebooks/, for reading in
+# Jupyter, VS Code or any notebook viewer; the committed notebooks stay without outputs.
+notebooks: $(STAMP) graphviz
+	rm -rf out/notebooks && mkdir -p out/notebooks && cp notebooks/*.ipynb out/notebooks/
+	$(VENV)/bin/pytest -q -p no:cacheprovider -o addopts="" --nbmake --overwrite out/notebooks
+	@echo "The lessons, run, with their outputs: out/notebooks/"
 
 # The virtual environment, with an up-to-date pip.
 $(PY):

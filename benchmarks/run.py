@@ -1,0 +1,266 @@
+"""Run the benchmarks side by side in one process and write a Markdown table.
+
+    python benchmarks/run.py            # the full sizes (a few minutes)
+    python benchmarks/run.py --quick    # small sizes: checks that everything runs
+
+Every time is the median of at least five runs after one warm-up run, with Python's cycle
+collector left on (as a user has it). Ratios compare programs run in the same process, so a
+busy machine slows them alike. The table goes to standard output and to benchmarks/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autograd_lite import topological_order
+from autograd_lite.viz import draw_graph, render
+from benchmarks import workloads
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+def median_time(run: Callable[[], Any], repeats: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def seconds(t: float) -> str:
+    return f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def traced(build: Callable[[], Any]) -> tuple[Any, int]:
+    """What ``build`` returns, and the bytes it holds on to (traced by tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    result = build()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return result, after - before
+
+
+def micrograd_available() -> bool:
+    try:
+        import micrograd  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def w1(repeats: int, rows: list[list[str]], has_micrograd: bool) -> dict[str, float]:
+    ours = median_time(workloads.w1_autograd_lite(), repeats)
+    floor = median_time(workloads.w1_floats(), repeats)
+    found = {"w1_ours": ours, "w1_floor": floor}
+    rows.append(
+        [
+            "W1 moons step, MLP(2, [16, 16, 1]), 100 samples",
+            "autograd_lite",
+            seconds(ours),
+            "hinge + L2, full batch",
+        ]
+    )
+    if has_micrograd:
+        theirs = median_time(workloads.w1_micrograd(), repeats)
+        found["w1_micrograd"] = theirs
+        rows.append(
+            [
+                "",
+                "micrograd 0.1.0",
+                seconds(theirs),
+                f"{theirs / ours:.1f}× slower than autograd_lite",
+            ]
+        )
+    rows.append(
+        [
+            "",
+            "plain floats, by hand",
+            seconds(floor),
+            f"autograd_lite is {ours / floor:.1f}× this floor",
+        ]
+    )
+    return found
+
+
+def w2(sizes: list[int], repeats: int, rows: list[list[str]], has_micrograd: bool) -> None:
+    for n in sizes:
+        run = workloads.w2_autograd_lite(n // 4)  # four values per step: two constants, two ops
+        t = median_time(run, repeats)
+        rows.append(
+            [
+                f"W2 deep chain, {n:,} nodes, forward + backward",
+                "autograd_lite",
+                seconds(t),
+                f"{t / n * 1e9:.0f} ns/node",
+            ]
+        )
+        if has_micrograd:
+            try:
+                workloads.w2_micrograd(n // 4)()
+                note = "ran"
+            except RecursionError:
+                note = f"RecursionError: its recursive topological sort stops near depth {sys.getrecursionlimit()}"
+            rows.append(["", "micrograd 0.1.0", "—", note])
+    # Memory is given back: the largest chain, traced while alive and again after `del`
+    # (by reference counting alone: the cycle collector is not called).
+    n = sizes[-1]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    chain = _chain(n // 4)
+    held = tracemalloc.get_traced_memory()[0] - before
+    del chain
+    left = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    rows.append(
+        [
+            f"W2 memory of the {n:,}-node chain",
+            "autograd_lite",
+            f"{held / 1e6:.1f} MB while alive",
+            f"{max(left, 0)} bytes still held after del",
+        ]
+    )
+
+
+def _chain(steps: int) -> Any:
+    from autograd_lite import Value
+
+    y = Value(0.5)
+    for _ in range(steps):
+        y = y * 0.999 + 0.001
+    y.backward()
+    return y
+
+
+def w3(n: int, repeats: int, rows: list[list[str]], has_micrograd: bool) -> dict[str, float]:
+    found = {}
+    engines: list[tuple[str, Callable[[int], Any]]] = [
+        ("autograd_lite", workloads.w3_autograd_lite)
+    ]
+    if has_micrograd:
+        engines.append(("micrograd 0.1.0", workloads.w3_micrograd))
+    for name, make in engines:
+        build, backward = make(n)
+        total, held = traced(build)
+        nodes = len(topological_order(total)) if name == "autograd_lite" else 4 * n - 1
+        forward = median_time(build, repeats)
+        both = median_time(lambda build=build, backward=backward: backward(build()), repeats)
+        per_node = held / nodes
+        found[name] = per_node
+        rows.append(
+            [
+                f"W3 wide: sum of {n:,} products" if name == "autograd_lite" else "",
+                name,
+                f"{seconds(forward)} forward, {seconds(both)} with backward",
+                f"{nodes:,} nodes, {both / nodes * 1e9:.0f} ns/node, {per_node:.0f} bytes/node",
+            ]
+        )
+        del total
+    if has_micrograd:
+        rows.append(
+            [
+                "",
+                "memory ratio",
+                "",
+                f"autograd_lite uses {found['autograd_lite'] / found['micrograd 0.1.0']:.2f}× micrograd's bytes per node",
+            ]
+        )
+    return found
+
+
+def w4(repeats: int, rows: list[list[str]], has_micrograd: bool) -> None:
+    ours = median_time(workloads.w4_autograd_lite(), repeats)
+    rows.append(
+        [
+            "W4 digits 0/1 epoch, MLP(64, [16, 1]), 360 images",
+            "autograd_lite",
+            seconds(ours),
+            "mini-batches of 30",
+        ]
+    )
+    if has_micrograd:
+        theirs = median_time(workloads.w4_micrograd(), repeats)
+        rows.append(
+            [
+                "",
+                "micrograd 0.1.0",
+                seconds(theirs),
+                f"{theirs / ours:.1f}× slower (hinge loss: it has no exp/log)",
+            ]
+        )
+
+
+def w5(sizes: list[int], repeats: int, rows: list[list[str]], folder: Path) -> None:
+    for n in sizes:
+        graph_root = workloads.w5_graph(n)
+        nodes = len(topological_order(graph_root))
+        draw = median_time(lambda root=graph_root: draw_graph(root, edge_derivatives=True), repeats)
+        graph = draw_graph(graph_root, edge_derivatives=True)
+        try:
+            layout = median_time(lambda graph=graph: render(graph, folder / "w5.svg"), repeats)
+            note = f"dot -Tsvg {seconds(layout)}"
+        except RuntimeError as error:  # GraphvizNotFoundError
+            note = f"not laid out: {str(error).splitlines()[0]}"
+        rows.append(
+            [
+                f"W5 draw_graph + dot, {nodes:,} values",
+                "autograd_lite",
+                f"draw_graph {seconds(draw)}",
+                note,
+            ]
+        )
+
+
+def table(rows: list[list[str]]) -> str:
+    lines = ["| workload | engine | time (median) | notes |", "|---|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check that it runs")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (5)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the table")
+    args = parser.parse_args(argv)
+    if args.repeats < 5 and not args.quick:
+        parser.error("at least five repetitions, for a median worth quoting")
+    repeats = 1 if args.quick else args.repeats
+    has_micrograd = micrograd_available()
+    rows: list[list[str]] = []
+    w1(repeats, rows, has_micrograd)
+    w2([2_000] if args.quick else [100_000, 1_000_000], repeats, rows, has_micrograd)
+    w3(2_000 if args.quick else 1_000_000, repeats, rows, has_micrograd)
+    w4(repeats, rows, has_micrograd)
+    scratch = args.out.parent
+    w5([100] if args.quick else [100, 1_000], repeats, rows, scratch)
+    (scratch / "w5.svg").unlink(missing_ok=True)
+    header = (
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{'quick sizes, ' if args.quick else ''}median of {repeats} after a warm-up; "
+        f"cycle collector on{'' if has_micrograd else '; micrograd not installed (pip install micrograd==0.1.0)'}."
+    )
+    text = f"{header}\n\n{table(rows)}\n"
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
