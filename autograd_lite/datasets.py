@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 __all__ = [
@@ -49,6 +49,22 @@ def _noisy(rng: random.Random, noise: float, *coordinates: float) -> list[float]
     return [c + rng.gauss(0.0, noise) for c in coordinates]
 
 
+def _two_classes(
+    n: int, noise: float, rng: random.Random, point: Callable[[int, int, int], tuple[float, float]]
+) -> tuple[Points, Labels]:
+    """n points, the first half of class 0 and the rest of class 1, shuffled.
+
+    ``point(label, k, count)`` places the k-th of the ``count`` points of a class, before
+    Gaussian noise of standard deviation ``noise`` is added.
+    """
+    points, labels = [], []
+    for label, count in enumerate((n // 2, n - n // 2)):
+        for k in range(count):
+            points.append(_noisy(rng, noise, *point(label, k, count)))
+            labels.append(label)
+    return _shuffled(points, labels, rng)
+
+
 def make_moons(
     n: int = 100, *, noise: float = 0.1, seed: int | None = None
 ) -> tuple[Points, Labels]:
@@ -58,19 +74,14 @@ def make_moons(
     t evenly spaced in [0, π], plus Gaussian noise of standard deviation ``noise``.
     """
     _check(n, noise)
-    rng = random.Random(seed)
-    n_upper = n // 2
-    n_lower = n - n_upper
-    points, labels = [], []
-    for i in range(n_upper):
-        t = math.pi * i / max(n_upper - 1, 1)
-        points.append(_noisy(rng, noise, math.cos(t), math.sin(t)))
-        labels.append(0)
-    for i in range(n_lower):
-        t = math.pi * i / max(n_lower - 1, 1)
-        points.append(_noisy(rng, noise, 1 - math.cos(t), 0.5 - math.sin(t)))
-        labels.append(1)
-    return _shuffled(points, labels, rng)
+
+    def moon(label: int, k: int, count: int) -> tuple[float, float]:
+        t = math.pi * k / max(count - 1, 1)
+        if label == 0:
+            return math.cos(t), math.sin(t)
+        return 1 - math.cos(t), 0.5 - math.sin(t)
+
+    return _two_classes(n, noise, random.Random(seed), moon)
 
 
 def make_circles(
@@ -80,17 +91,13 @@ def make_circles(
     _check(n, noise)
     if not 0 < factor < 1:
         raise ValueError(f"factor must be in (0, 1), got {factor!r}")
-    rng = random.Random(seed)
-    n_outer = n // 2
-    points, labels = [], []
-    for i in range(n):
-        outer = i < n_outer
-        count = n_outer if outer else n - n_outer
-        t = 2 * math.pi * (i if outer else i - n_outer) / count
-        radius = 1.0 if outer else factor
-        points.append(_noisy(rng, noise, radius * math.cos(t), radius * math.sin(t)))
-        labels.append(0 if outer else 1)
-    return _shuffled(points, labels, rng)
+
+    def circle(label: int, k: int, count: int) -> tuple[float, float]:
+        t = 2 * math.pi * k / count
+        radius = 1.0 if label == 0 else factor
+        return radius * math.cos(t), radius * math.sin(t)
+
+    return _two_classes(n, noise, random.Random(seed), circle)
 
 
 def make_xor(n: int = 100, *, noise: float = 0.0, seed: int | None = None) -> tuple[Points, Labels]:
@@ -112,17 +119,13 @@ def make_spirals(
     _check(n, noise)
     if not 0 < turns < math.inf:
         raise ValueError(f"turns must be a positive number, got {turns!r}")
-    rng = random.Random(seed)
-    n_first = n // 2
-    points, labels = [], []
-    for i in range(n):
-        first = i < n_first
-        count = n_first if first else n - n_first
-        r = ((i if first else i - n_first) + 1) / count  # radius grows from near 0 to 1
-        t = 2 * math.pi * turns * r + (0.0 if first else math.pi)
-        points.append(_noisy(rng, noise, r * math.cos(t), r * math.sin(t)))
-        labels.append(0 if first else 1)
-    return _shuffled(points, labels, rng)
+
+    def spiral(label: int, k: int, count: int) -> tuple[float, float]:
+        r = (k + 1) / count  # the radius grows from near 0 to 1
+        t = 2 * math.pi * turns * r + math.pi * label
+        return r * math.cos(t), r * math.sin(t)
+
+    return _two_classes(n, noise, random.Random(seed), spiral)
 
 
 def load_digits_binary() -> tuple[Points, Labels]:
