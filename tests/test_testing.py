@@ -456,3 +456,12 @@ def test_the_correct_engine_passes_the_same_budget() -> None:
         check_grad(expr, expr.inputs, order=2)
 
     prop()
+
+
+@pytest.mark.parametrize("op", sorted(RULES))
+@given(data=st.data())
+def test_op_inputs_are_admissible(op: str, data: Any) -> None:
+    from autograd_lite.testing.strategies import _admissible
+
+    operands, params = data.draw(op_inputs(op))
+    assert _admissible(op, operands, params), (operands, params)
