@@ -90,10 +90,12 @@ class History:
     """The learning rate used at each step."""
 
 
-def _progress(steps: int, show: bool) -> Any:
-    from tqdm.auto import tqdm  # a dependency: imported here to keep `import autograd_lite` light
+def _progress(steps: int) -> Any:
+    # The text bar of tqdm (a dependency), imported here to keep `import autograd_lite` light.
+    # Not tqdm.auto: in Jupyter without ipywidgets that warns on every call.
+    from tqdm import tqdm
 
-    return tqdm(range(steps), desc="training", unit="step", disable=not show, leave=True)
+    return tqdm(range(steps), desc="training", unit="step", leave=True)
 
 
 def train(
@@ -136,9 +138,9 @@ def train(
     rng = random.Random(seed)
     history = History()
     show = sys.stderr.isatty() if progress is None else progress
-    bar = _progress(steps, show)
+    bar = _progress(steps) if show else None
     everything = list(range(len(X)))
-    for _ in bar:
+    for _ in bar if bar is not None else range(steps):
         batch = everything if batch_size is None else rng.sample(everything, batch_size)
         targets = [y[i] for i in batch]
         predictions = [model(X[i]) for i in batch]  # 1. the forward pass
@@ -152,12 +154,13 @@ def train(
         history.loss.append(objective.data)
         history.accuracy.append(accuracy(predictions, targets, loss))
         history.lr.append(step_lr)
-        if show:
+        if bar is not None:
             acc = history.accuracy[-1]
             bar.set_postfix(
                 loss=f"{objective.data:.4f}", **({"acc": f"{acc:.0%}"} if acc is not None else {})
             )
-    bar.close()
+    if bar is not None:
+        bar.close()
     return history
 
 

@@ -275,7 +275,9 @@ def expressions(
             rule = RULES[op]
             arity = len(picks) if rule.variadic else len(rule.inputs)
             if op == "linear":
-                arity -= 1 - arity % 2  # pairs (w, x) and a bias: an odd count
+                arity -= 1 - arity % 2  # pairs (w, x) and a bias: an odd count, at least 3
+                if arity < 3:
+                    continue
             if arity > len(picks):
                 continue
             xs = [values[i] for i in picks[:arity]]
