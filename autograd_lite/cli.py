@@ -16,6 +16,7 @@ from . import __version__
 from .engine import Value, local_derivatives, topological_order
 from .errors import DomainError
 from .functional import grad
+from .nn import MLP
 
 __all__ = ["main"]
 
@@ -38,11 +39,12 @@ def _chain_rule_demo(x0: float) -> None:
     for node in order:
         print(f"  {node.label:<12} {node.op or 'leaf':<6} {node.data:>10g}")
 
-    print("\nBackward pass (output first): grad of a parent += local derivative × grad of node")
+    print("\nBackward pass (output first). grad(n) is ∂f/∂n, the gradient being added up;")
+    print("∂n/∂p is the local derivative of node n with respect to its input p:")
     for node in reversed(order):
         for parent, local in zip(node.parents, local_derivatives(node), strict=True):
             print(
-                f"  ∂f/∂{parent.label} += ∂{node.label}/∂{parent.label} × ∂f/∂{node.label}"
+                f"  grad({parent.label}) += ∂{node.label}/∂{parent.label} × grad({node.label})"
                 f" = {local:g} × {node.grad:g}"
             )
     by_hand = 3 * (x0**2 + 1) ** 2 * 2 * x0
@@ -56,7 +58,6 @@ def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
     """Train MLP(2, [16, 16, 1]) on 100 moons as micrograd's demo does, and draw the results."""
     from .datasets import make_moons
     from .losses import hinge
-    from .nn import MLP
     from .plots import plot_decision_boundary, plot_history
     from .train import train
     from .viz import GraphvizNotFoundError, draw_graph, render
@@ -85,10 +86,7 @@ def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
     written = [plot_decision_boundary(model, X, y, out / "decision_boundary.png")]
     if steps:
         written.append(plot_history(history, out / "loss_curve.png"))
-    # One neuron of the first layer on the first sample: the most active one, so that the
-    # picture shows gradients flowing rather than a dead ReLU.
-    output = max((neuron(X[0]) for neuron in model.layers[0].neurons), key=lambda v: v.data)
-    output.backward()
+    output = _neuron_picture(model, X[0])
     graph = draw_graph(output, edge_derivatives=True, contributions=True)
     try:
         written.append(render(graph, out / "neuron_graph.svg"))
@@ -97,6 +95,19 @@ def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
         written.append(out / "neuron_graph.dot")
         print(f"note: {error}", file=sys.stderr)
     print("Wrote " + ", ".join(str(path) for path in written))
+
+
+def _neuron_picture(model: MLP, x: Sequence[float]) -> Value:
+    """One neuron of the first layer on one sample, after a backward pass of its own.
+
+    The most active neuron, so the picture shows gradients flowing rather than a dead ReLU;
+    its parameters' gradients are cleared first, so they are this pass's alone (training left
+    its own gradients there, and backward() adds to a leaf's gradient).
+    """
+    output = max((neuron(x) for neuron in model.layers[0].neurons), key=lambda v: v.data)
+    model.zero_grad()
+    output.backward()
+    return output
 
 
 def _assignment(text: str) -> tuple[str, float]:

@@ -569,11 +569,16 @@ def _check_finite(order: list[Value], grads: dict[Value, float]) -> None:
                     f"its local derivative is not a finite real number here ({local!r})",
                     _describe(RULES[child.op], child.parents, child.op_args),
                 )
-    where = f"node {first.label!r}" if first.label else "a node"
+    if first.label:
+        where = f"node {first.label!r}"
+    elif first.parents:
+        where = f"the output of {first.op}"
+    else:
+        where = f"the leaf {first.data!r} (an input or constant)"
     raise DomainError(
         "backward",
-        f"the gradient reaching {where} made by op {first.op or 'leaf'!r} is "
-        f"{grads[first]!r}: the chain rule product overflows a float",
+        f"the gradient reaching {where} is {grads[first]!r}: the chain rule product "
+        "overflows a float",
         [("data", first.data, first.label)],
     )
 

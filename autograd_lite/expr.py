@@ -62,6 +62,8 @@ def _describe(node: ast.AST) -> str:
         return f"a call of {name}"
     if isinstance(node, ast.Constant):
         return f"the constant {node.value!r}"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+        return "the operator ^ (exclusive or in Python: write x**2 for a power)"
     if isinstance(node, (ast.BinOp, ast.UnaryOp)):
         return f"the operator {type(node.op).__name__}"
     return f"{type(node).__name__} {ast.unparse(node)!r}"

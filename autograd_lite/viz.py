@@ -83,7 +83,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
 
 def _number(x: float) -> str:
     # Four significant digits keep widths stable; the tooltip carries the full value.
-    return f"{x:.4g}"
+    # Adding 0.0 turns −0.0 into 0.0, which is the same number and reads better.
+    return f"{x + 0.0:.4g}"
 
 
 def _role(node: Value, root: Value) -> str:
@@ -263,6 +264,7 @@ def draw_graph(
                 attrs["penwidth"] = f"{width:.2f}"
             if texts:
                 attrs["label"] = html.escape(" ".join(texts))
+                attrs["decorate"] = "true"  # a line ties the label to its own edge
             if faded(node, parent):
                 attrs["color"] = "#dddddd"
                 attrs["fontcolor"] = "#bbbbbb"
@@ -429,8 +431,9 @@ def backward_frames(
         for parent, local in zip(node.parents, local_derivatives(node), strict=True):
             running[id(parent)] = running.get(id(parent), 0.0) + local * upstream
             passed[id(parent)] = local
+        name = node.label or f"{node.op} = {_number(node.data)}"
         caption = (
-            f"frame {k}/{len(steps)}: the gradient of {node.label or node.op} is complete "
+            f"frame {k}/{len(steps)}: the gradient of {name} is complete "
             f"({_number(upstream)}); each parent gets local derivative × {_number(upstream)}"
         )
         frames.append(_frame(order, ids, running, node, passed, rankdir, caption))
@@ -481,10 +484,14 @@ def _frame(
             attrs = {"xlabel": html.escape(f"∂={_number(local)}")}
             if node is current:
                 upstream = running[id(node)]
+                # At the tail, next to the parent that receives it (tail labels, like xlabels,
+                # are placed after the layout, so nodes still do not move).
                 attrs = {
-                    "xlabel": html.escape(f"{_number(local)} × {_number(upstream)}"),
+                    "taillabel": html.escape(f"{_number(local)} × {_number(upstream)}"),
+                    "labeldistance": "2.2",
+                    "labelangle": "25",
                     "color": "#d94801",
-                    "fontcolor": "#d94801",
+                    "labelfontcolor": "#d94801",
                     "penwidth": "2.5",
                 }
             graph.edge(ids[id(parent)], f"{ids[id(node)]}_op", **attrs)

@@ -22,7 +22,7 @@ def test_chain_rule_shows_each_step_end_to_end() -> None:
     assert "f(2) = 125" in out
     assert "f'(2) = 300   (by hand: 3·(x² + 1)²·2x = 300)" in out
     assert "f''(2) = 630" in out
-    assert "∂f/∂x += ∂x²/∂x × ∂f/∂x² = 4 × 75" in out
+    assert "grad(x) += ∂x²/∂x × grad(x²) = 4 × 75" in out
 
 
 def test_chain_rule_at_another_point(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -172,3 +172,19 @@ def test_graph_without_graphviz_writes_dot(tmp_path: Path) -> None:
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert "brew install graphviz" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_demo_picture_shows_this_passs_gradients_not_trainings() -> None:
+    from autograd_lite import gradients
+    from autograd_lite.cli import _neuron_picture
+    from autograd_lite.datasets import make_moons
+    from autograd_lite.nn import MLP
+    from autograd_lite.train import train
+
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [4, 4, 1], seed=0)
+    train(model, X, y, steps=2, progress=False)  # leaves gradients on every parameter
+    output = _neuron_picture(model, X[0])
+    neuron = max(model.layers[0].neurons, key=lambda n: n(X[0]).data)
+    params = [*neuron.w, neuron.b]
+    assert [p.grad for p in params] == [g.data for g in gradients(output, params)]

@@ -68,3 +68,10 @@ def test_arithmetic_errors_are_the_engines() -> None:
         parse_expression("1 / (x - 1)", {"x": 1.0})
     with pytest.raises(DomainError, match=r"^pow: the result overflows"):
         parse_expression("10 ** 400", {})
+
+
+def test_caret_gets_a_hint() -> None:
+    with pytest.raises(
+        ValueError, match=r"the operator \^ \(exclusive or in Python: write x\*\*2 for a power\)"
+    ):
+        parse_expression("x^2", {"x": 2.0})

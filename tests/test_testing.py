@@ -465,3 +465,19 @@ def test_op_inputs_are_admissible(op: str, data: Any) -> None:
 
     operands, params = data.draw(op_inputs(op))
     assert _admissible(op, operands, params), (operands, params)
+
+
+def test_check_grad_explains_misshapen_inputs() -> None:
+    with pytest.raises(
+        TypeError, match=r"xs must be a list of numbers .*, got float; for one input write \[x\]"
+    ):
+        check_grad(lambda x: x * x, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"xs\[0\] is a Value; give plain numbers"):
+        check_grad(lambda x: x * x, [Value(1.0)])  # type: ignore[list-item]
+
+
+def test_override_rule_checks_the_replacements_signature() -> None:
+    with pytest.raises(TypeError, match=r"local for 'mul' must take \(m, out, a, b\)"):
+        override_rule("mul", local=lambda a, b: (b, a)).__enter__()
+    with pytest.raises(TypeError, match=r"forward for 'pow' must take \(x, c\)"):
+        override_rule("pow", forward=lambda x: x).__enter__()

@@ -37,10 +37,10 @@ digraph autograd_lite {
 	n3 [label=<<table border="0" cellborder="0" cellspacing="4"><tr><td><b>c</b></td><td>data -3</td><td>grad 1</td></tr></table>> color="#238b45" fillcolor="#e5f5e0" fontcolor=black penwidth=2 shape=box style="filled,rounded" tooltip="output c: data = -3.0, grad = 1.0"]
 	n3_op [label="+" color=black fixedsize=false fontsize=10 height=0.3 shape=circle width=0.3]
 	n3_op -> n3 [color=black]
-	n0 -> n2_op [label="∂=-2"]
-	n1 -> n2_op [label="∂=3"]
-	n2 -> n3_op [label="∂=1"]
-	n0 -> n3_op [label="∂=1"]
+	n0 -> n2_op [label="∂=-2" decorate=true]
+	n1 -> n2_op [label="∂=3" decorate=true]
+	n2 -> n3_op [label="∂=1" decorate=true]
+	n0 -> n3_op [label="∂=1" decorate=true]
 }
 """
 

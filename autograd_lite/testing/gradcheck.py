@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import inspect
 import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -556,8 +557,19 @@ def check_grad(
     """
     if order not in (1, 2):
         raise ValueError(f"check_grad: order must be 1 or 2, got {order!r}")
+    if isinstance(xs, (int, float, Value, str)) or not hasattr(xs, "__len__"):
+        raise TypeError(
+            f"check_grad: xs must be a list of numbers (one per argument of f), got "
+            f"{type(xs).__name__}; for one input write [x]"
+        )
     if len(xs) == 0:
         raise ValueError("check_grad: give at least one input")
+    for i, x in enumerate(xs):
+        if isinstance(x, Value):
+            raise TypeError(
+                f"check_grad: xs[{i}] is a Value; give plain numbers, the point to check at "
+                f"(check_grad builds fresh Values from them), e.g. {x.data!r}"
+            )
     if not (atol >= 0 and rtol >= 0):
         raise ValueError(f"check_grad: tolerances must be >= 0, got atol={atol}, rtol={rtol}")
     points = [Value(x).data for x in xs]
@@ -694,6 +706,23 @@ def override_rule(
     if name not in RULES:
         raise KeyError(f"override_rule: no op named {name!r}; the ops are {sorted(RULES)}")
     rule = RULES[name]
+    if not rule.variadic:  # a replacement must take what the engine will pass it
+        shape = ", ".join([*rule.inputs, *rule.params])
+        for what, function, extra in (("forward", forward, 0), ("local", local, 2)):
+            if function is None:
+                continue
+            try:
+                inspect.signature(function).bind(
+                    *[0.0] * (extra + len(rule.inputs) + len(rule.params))
+                )
+            except TypeError:
+                expected = f"(m, out, {shape})" if extra else f"({shape})"
+                raise TypeError(
+                    f"override_rule: {what} for {name!r} must take {expected}, like the rule "
+                    "it replaces in autograd_lite/ops.py"
+                ) from None
+            except ValueError:
+                pass  # a builtin without a signature: let it be
     saved = (rule.forward, rule.local)
     # Rules are frozen so nothing changes them by accident; this is the one deliberate change,
     # made in place so that the engine (which keeps references to the rule) sees it too.
