@@ -305,14 +305,7 @@ class Value:
         >>> s.data, s.op, len(s.parents)
         (6.0, 'sum', 3)
         """
-        operands = []
-        for item in values:
-            operand = item if type(item) is Value else _operand(item)
-            if operand is None:
-                raise TypeError(
-                    f"Value.sum expects Values or real numbers, got {type(item).__name__} {item!r}"
-                )
-            operands.append(operand)
+        operands = [_required(item, "Value.sum expects Values or real numbers") for item in values]
         if not operands:
             return Value(0.0)
         return _apply(_SUM, tuple(operands))
@@ -335,19 +328,12 @@ class Value:
             raise ValueError(
                 f"Value.linear: {len(weights)} weights but {len(inputs)} inputs; expected as many"
             )
-        operands: list[Value] = []
-        for w, x in zip(weights, inputs, strict=True):
-            for item in (w, x):
-                operand = item if type(item) is Value else _operand(item)
-                if operand is None:
-                    raise TypeError(
-                        f"Value.linear expects Values or real numbers, got {type(item).__name__}"
-                    )
-                operands.append(operand)
-        b = bias if type(bias) is Value else _operand(bias)
-        if b is None:
-            raise TypeError(f"Value.linear: bias must be a Value, got {type(bias).__name__}")
-        operands.append(b)
+        operands = [
+            _required(item, "Value.linear expects Values or real numbers")
+            for pair in zip(weights, inputs, strict=True)
+            for item in pair
+        ]
+        operands.append(_required(bias, "Value.linear: bias must be a Value"))
         return _apply(_LINEAR, tuple(operands))
 
     # -- graph operations -----------------------------------------------------------------------
@@ -408,6 +394,15 @@ def _operand(x: object) -> Value | None:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
     return Value(x)  # type: ignore[arg-type]  # numbers.Real is accepted by _real
+
+
+def _required(item: object, expected: str) -> Value:
+    """``item`` as an operand (itself, or a constant leaf for a number), or a TypeError that
+    says what was ``expected`` and what came."""
+    operand = item if type(item) is Value else _operand(item)  # speed: the common case first
+    if operand is None:
+        raise TypeError(f"{expected}, got {type(item).__name__} {item!r}")
+    return operand
 
 
 def _describe(rule: Rule, operands: Sequence[Value], params: Sequence[float]) -> list[Operand]:

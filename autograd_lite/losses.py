@@ -75,7 +75,7 @@ def _binary_label(name: str, t: object) -> float:
 
 
 def binary_cross_entropy(
-    probabilities: Sequence[Value], targets: Sequence[float], *, eps: float = 1e-7
+    probabilities: Sequence[Scalar], targets: Sequence[float], *, eps: float = 1e-7
 ) -> Value:
     """−mean(t·ln p + (1 − t)·ln(1 − p)) for probabilities p (e.g. sigmoid outputs).
 
@@ -87,10 +87,8 @@ def binary_cross_entropy(
     if not 0 < eps < 0.5:
         raise ValueError(f"binary_cross_entropy: eps must be in (0, 0.5), got {eps!r}")
     terms = []
-    for p, t in zip(probabilities, targets, strict=True):
+    for p, t in zip(_values(probabilities), targets, strict=True):
         label = _binary_label("binary_cross_entropy", t)
-        if not isinstance(p, Value):
-            p = Value(p)
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(
                 "binary_cross_entropy: predictions must be probabilities in [0, 1], got "
@@ -108,9 +106,8 @@ def binary_cross_entropy_with_logits(logits: Sequence[Scalar], targets: Sequence
     """
     _pairs("binary_cross_entropy_with_logits", logits, targets)
     terms = []
-    for z, t in zip(logits, targets, strict=True):
+    for z, t in zip(_values(logits), targets, strict=True):
         label = _binary_label("binary_cross_entropy_with_logits", t)
-        z = z if isinstance(z, Value) else Value(z)
         terms.append(z.softplus() - label * z)
     return _mean(terms)
 
@@ -138,7 +135,7 @@ def hinge(scores: Sequence[Scalar], targets: Sequence[float]) -> Value:
 def _logit_list(name: str, logits: Sequence[Scalar]) -> list[Value]:
     if isinstance(logits, Value) or not isinstance(logits, Sequence) or not logits:
         raise TypeError(f"{name}: expects a non-empty list of class scores, got {logits!r}")
-    return [z if isinstance(z, Value) else Value(z) for z in logits]
+    return _values(logits)
 
 
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:

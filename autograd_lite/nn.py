@@ -61,6 +61,8 @@ def _check_size(name: str, n: object) -> int:
 class Module:
     """The base of every model: parameters, gradients, a readable summary, saving and loading."""
 
+    _list_children = True  # whether repr lists the sub-modules, one line each
+
     def __call__(self, xs: Inputs) -> Any:
         """The forward pass on one sample."""
         raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
@@ -101,7 +103,7 @@ class Module:
     def __repr__(self) -> str:
         count = len(self.parameters())
         lines = [f"{type(self).__name__}({self.summary()}: {count} parameters)"]
-        if not isinstance(self, Layer):  # a layer's neurons are all alike: its line says it all
+        if self._list_children:
             for name, child in self.children():
                 lines.append(f"  {name}: {repr(child).splitlines()[0]}")
         return "\n".join(lines)
@@ -256,6 +258,8 @@ class Layer(Module):
     >>> Layer(3, 1, seed=0)([1.0, 2.0, 3.0])   # doctest: +ELLIPSIS
     [Value(data=..., grad=0.0, op='relu')]
     """
+
+    _list_children = False  # its neurons are all alike: the layer's own line says it all
 
     def __init__(
         self,

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .engine import Value, no_grad
+from .engine import no_grad
 from .nn import Module
-from .train import History
+from .train import History, _as_value  # how a prediction reads as one score
 
 __all__ = ["plot_decision_boundary", "plot_history"]
 
@@ -26,11 +26,6 @@ def _figure() -> Any:
             "(or pip install matplotlib)"
         ) from None
     return Figure(figsize=(5.5, 4.5), dpi=100, layout="constrained")
-
-
-def _score(prediction: Any) -> float:
-    value = prediction[0] if isinstance(prediction, list) else prediction
-    return value.data if isinstance(value, Value) else float(value)
 
 
 def plot_decision_boundary(
@@ -59,7 +54,7 @@ def plot_decision_boundary(
     grid_x = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
     grid_y = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
     with no_grad():
-        scores = [[_score(model([gx, gy])) for gx in grid_x] for gy in grid_y]
+        scores = [[_as_value(model([gx, gy])).data for gx in grid_x] for gy in grid_y]
     axes.contourf(grid_x, grid_y, scores, levels=[-1e9, 0.0, 1e9], colors=["#c6dbef", "#fdd0a2"])
     axes.contour(grid_x, grid_y, scores, levels=[0.0], colors=["#444444"], linewidths=1.0)
     for label, colour, marker in ((0, "#2171b5", "o"), (1, "#d94801", "s")):
