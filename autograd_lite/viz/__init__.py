@@ -1,0 +1,45 @@
+"""Pictures of computation graphs and networks (Graphviz), and an interactive explorer.
+
+* :func:`draw_graph` — the computation graph of a Value: every value, gradient and local
+  derivative (``value.draw()`` is a shortcut).
+* :func:`backward_frames` — the backward pass, one picture per step, laid out alike.
+
+Building a drawing needs only the ``graphviz`` Python package; laying it out (Jupyter's display,
+:func:`render`) needs Graphviz's ``dot`` program, and says how to install it when it is missing.
+"""
+
+from __future__ import annotations
+
+from .frames import (
+    BackwardFrames,
+    BackwardStep,
+    Passed,
+    backward_frames,
+    backward_steps,
+    save_frames,
+)
+from .graph import (
+    DEFAULT_MAX_NODES,
+    INSTALL_HELP,
+    Drawing,
+    GraphTooLargeError,
+    GraphvizNotFoundError,
+    draw_graph,
+    render,
+)
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "INSTALL_HELP",
+    "BackwardFrames",
+    "BackwardStep",
+    "Drawing",
+    "GraphTooLargeError",
+    "GraphvizNotFoundError",
+    "Passed",
+    "backward_frames",
+    "backward_steps",
+    "draw_graph",
+    "render",
+    "save_frames",
+]

@@ -1,0 +1,188 @@
+"""What every picture of the library shares: how numbers, names and user text are written, and
+the colours of roles and gradients.
+
+Every value box says what it holds: its label if it has one, otherwise the subexpression that
+produced it, written as a person would:
+
+>>> from autograd_lite import Value, topological_order
+>>> x = Value(2.0, label="x")
+>>> f = (x**2 + 1).tanh() * 3
+>>> node_names(topological_order(f))
+['x', 'x²', '1', 'x² + 1', 'tanh(x² + 1)', '3', 'tanh(x² + 1)·3']
+
+User text is made safe to draw: control characters are shown as escapes, lone surrogates
+replaced and long text cut with an ellipsis.
+
+>>> clean_text("a\\x00b" + "c" * 50, limit=10)
+'a\\\\x00bccc…'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..engine import Value
+
+__all__ = [
+    "GRADIENT_NEGATIVE",
+    "GRADIENT_POSITIVE",
+    "LABEL_LIMIT",
+    "ROLE_COLOURS",
+    "clean_text",
+    "gradient_colour",
+    "node_names",
+    "number",
+    "role",
+]
+
+LABEL_LIMIT = 40
+"""Longest label drawn in a box (characters); tooltips and the explorer keep more."""
+
+NAME_LIMIT = 24
+"""Longest expression drawn as a box's name before it is shortened with an ellipsis."""
+
+ROLE_COLOURS = {  # fill colours by role, when gradients are not coloured
+    "input": "#deebf7",
+    "parameter": "#fee6ce",
+    "constant": "#f0f0f0",
+    "intermediate": "#ffffff",
+    "output": "#e5f5e0",
+}
+
+GRADIENT_POSITIVE = (203, 24, 29)  # red
+GRADIENT_NEGATIVE = (33, 113, 181)  # blue
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def number(x: float) -> str:
+    """Four significant digits (the full value goes into tooltips); −0 is written 0.
+
+    >>> number(3.14159265), number(-0.0), number(1234567.0)
+    ('3.142', '0', '1.235e+06')
+    """
+    return f"{x + 0.0:.4g}"
+
+
+def clean_text(text: str, limit: int = LABEL_LIMIT) -> str:
+    """``text`` as it can be drawn: control characters as ``\\xNN``, lone surrogates as �,
+    at most ``limit`` characters (the last one an ellipsis when cut)."""
+    text = _SURROGATE.sub("\ufffd", text)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def role(node: Value, root: Value) -> str:
+    """``"output"``, ``"intermediate"``, ``"parameter"`` (a leaf of an nn module), ``"input"``
+    (a labelled leaf) or ``"constant"`` (an unlabelled leaf)."""
+    if node is root:
+        return "output"
+    if node.parents:
+        return "intermediate"
+    if node.scope:
+        return "parameter"
+    return "input" if node.label else "constant"
+
+
+def gradient_colour(grad: float, scale: float) -> str:
+    """A diverging colour: red for positive gradients, blue for negative, white for zero; the
+    intensity is ``|grad| / scale``.
+
+    >>> gradient_colour(0.0, 1.0), gradient_colour(1.0, 1.0)
+    ('#ffffff', '#d33b3f')
+    """
+    t = min(abs(grad) / scale, 1.0) if scale > 0 else 0.0
+    target = GRADIENT_POSITIVE if grad > 0 else GRADIENT_NEGATIVE
+    mix = [round(255 + (c - 255) * t * 0.85) for c in target]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+# -- names ----------------------------------------------------------------------------------------
+# Precedence of what an expression is, so operands get parentheses only where a reader needs
+# them: (x² + 1)³ but x² + 1.
+_ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 5, 4, 3, 2, 1
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_CALLS = {"exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "relu",
+          "silu": "silu", "softplus": "softplus", "sin": "sin", "cos": "cos"}  # fmt: skip
+_INFIX = {"add": (" + ", _SUM), "sub": (" − ", _SUM), "mul": ("·", _PRODUCT),
+          "truediv": (" / ", _PRODUCT)}  # fmt: skip
+
+
+def _wrap(name: str, level: int, needed: int) -> str:
+    return f"({name})" if level < needed else name
+
+
+def _exponent(c: float) -> str:
+    if c == int(c) and -99 <= c <= 999:
+        return str(int(c)).translate(_SUPERSCRIPT)
+    return f"^{c:g}"
+
+
+def _expression(node: Value, operands: list[tuple[str, int]]) -> tuple[str, int]:
+    """The name of ``node`` built from its operands' names, with its precedence."""
+    op = node.op
+    if op in _INFIX:
+        symbol, level = _INFIX[op]
+        (a, la), (b, lb) = operands
+        # a − (b + c) and a / (b·c) need the parentheses that a + (b + c) does not.
+        right = level + 1 if op in ("sub", "truediv") else level
+        return f"{_wrap(a, la, level)}{symbol}{_wrap(b, lb, right)}", level
+    if op in ("neg", "pos"):
+        (a, la), sign = operands[0], "−" if op == "neg" else "+"
+        return f"{sign}{_wrap(a, la, _POWER)}", _UNARY
+    if op == "pow":
+        (a, la) = operands[0]
+        return f"{_wrap(a, la, _ATOM)}{_exponent(node.op_args[0])}", _POWER
+    if op == "vpow":
+        (a, la), (b, lb) = operands
+        return f"{_wrap(a, la, _ATOM)}^{_wrap(b, lb, _ATOM)}", _POWER
+    if op == "sqrt":
+        return f"√{_wrap(operands[0][0], operands[0][1], _ATOM)}", _ATOM
+    if op == "abs":
+        return f"|{operands[0][0]}|", _ATOM
+    if op == "leaky_relu":
+        return f"lrelu({operands[0][0]})", _ATOM
+    if op == "sum":
+        terms = [name for name, _ in operands]
+        if len(terms) > 3:
+            terms = [terms[0], terms[1], "…", terms[-1]]
+        text = " + ".join(terms)
+        return (text if text.count("…") <= 1 else f"Σ of {len(operands)} terms"), _SUM
+    if op == "linear":
+        pairs = [(operands[i][0], operands[i + 1][0]) for i in range(0, len(operands) - 1, 2)]
+        text = " + ".join(f"{w}·{x}" for w, x in pairs) + f" + {operands[-1][0]}"
+        if len(pairs) > 1 or len(text) > NAME_LIMIT:
+            text = "w·x + b"
+        return text, _SUM
+    return f"{_CALLS.get(op, op)}({operands[0][0]})", _ATOM
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_LIMIT else name[: NAME_LIMIT - 1] + "…"
+
+
+def node_names(order: Sequence[Value]) -> list[str]:
+    """A name for each node of ``order`` (parents before children, as topological_order gives):
+    its label, else the subexpression that produced it (a constant is its number)."""
+    names: dict[int, tuple[str, int]] = {}
+    result = []
+    for node in order:
+        if node.label:
+            entry = (clean_text(node.label), _ATOM)
+        elif not node.parents:
+            # A negative constant is bracketed like a sum: 1 − (−1)·x, not 1 − −1·x.
+            entry = (number(node.data).replace("-", "−"), _ATOM if node.data >= 0 else _SUM)
+        else:
+            operands = [names[id(p)] for p in node.parents]
+            text, level = _expression(node, operands)
+            if len(text) > NAME_LIMIT:  # elide the long operands: tanh(…) rather than tanh(x² + …
+                elided = [(n, lv) if len(n) <= 8 and "…" not in n else ("…", _ATOM)
+                          for n, lv in operands]  # fmt: skip
+                text, level = _expression(node, elided)
+            entry = (_short(text), level)
+        names[id(node)] = entry
+        result.append(entry[0])
+    return result
