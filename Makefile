@@ -16,12 +16,17 @@ GRAPHVIZ_HELP := printf '%s\n' \
 	"  brew install graphviz                                   (macOS)" \
 	"  conda install -c conda-forge graphviz                   (conda)"
 
-.PHONY: demo test lint typecheck pytest graphviz bench notebooks torch-reference clean
+CHROMIUM_HELP := printf '%s\n' \
+	"Chromium is not installed: the browser tests of the backward-pass explorer will be skipped." \
+	"Install it with:" \
+	"  sudo apt-get install --no-install-recommends chromium   (Debian, Ubuntu)"
+
+.PHONY: demo test lint typecheck pytest graphviz chromium bench notebooks torch-reference clean
 
 demo: $(DEMO_STAMP) graphviz
 	$(VENV)/bin/autograd-lite demo
 
-test: $(STAMP) graphviz lint typecheck pytest
+test: $(STAMP) graphviz chromium lint typecheck pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -64,22 +69,33 @@ $(DEMO_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[plot]'
 	touch $(DEMO_STAMP)
 
-# The system Graphviz binary: installed with apt-get where we may (root or passwordless sudo),
-# otherwise we print how to install it and go on (the library still produces DOT source).
-graphviz:
-	@if command -v dot >/dev/null 2>&1; then \
+# $(call system_package,PACKAGE,COMMAND,HELP): the Debian package that provides COMMAND,
+# installed with apt-get where we may (root or passwordless sudo); otherwise the text in the
+# variable named HELP says how to install it, and we go on.
+define system_package
+	@if command -v $(2) >/dev/null 2>&1; then \
 		:; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		echo "Installing Graphviz (apt-get install --no-install-recommends graphviz)"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null) \
-			|| $(GRAPHVIZ_HELP); \
+		echo "Installing $(1) (apt-get install --no-install-recommends $(1))"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null) \
+			|| $($(3)); \
 	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		echo "Installing Graphviz (sudo apt-get install --no-install-recommends graphviz)"; \
-		(sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null) \
-			|| $(GRAPHVIZ_HELP); \
+		echo "Installing $(1) (sudo apt-get install --no-install-recommends $(1))"; \
+		(sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null) \
+			|| $($(3)); \
 	else \
-		$(GRAPHVIZ_HELP); \
+		$($(3)); \
 	fi
+endef
+
+# The system Graphviz binary (without it the library still produces DOT source).
+graphviz:
+	$(call system_package,graphviz,dot,GRAPHVIZ_HELP)
+
+# The system Chromium, for the browser tests of the explorer (driven by Playwright, which never
+# downloads a browser of its own here); without it those tests skip, except under CI=true.
+chromium:
+	$(call system_package,chromium,chromium,CHROMIUM_HELP)
 
 # Re-record the PyTorch reference values in tests/data/torch_reference.json.
 # Needs PyTorch 2.13.0 (CPU); `make test` itself never needs PyTorch.

@@ -3,6 +3,7 @@
 * :func:`draw_graph` — the computation graph of a Value: every value, gradient and local
   derivative (``value.draw()`` is a shortcut).
 * :func:`backward_frames` — the backward pass, one picture per step, laid out alike.
+* :func:`explore` — the backward pass as a page to step through (Jupyter, or one HTML file).
 
 Building a drawing needs only the ``graphviz`` Python package; laying it out (Jupyter's display,
 :func:`render`) needs Graphviz's ``dot`` program, and says how to install it when it is missing.
@@ -10,6 +11,7 @@ Building a drawing needs only the ``graphviz`` Python package; laying it out (Ju
 
 from __future__ import annotations
 
+from .explorer import Explorer, explore
 from .frames import (
     BackwardFrames,
     BackwardStep,
@@ -34,12 +36,14 @@ __all__ = [
     "BackwardFrames",
     "BackwardStep",
     "Drawing",
+    "Explorer",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
     "Passed",
     "backward_frames",
     "backward_steps",
     "draw_graph",
+    "explore",
     "render",
     "save_frames",
 ]
