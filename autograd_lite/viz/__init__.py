@@ -4,6 +4,7 @@
   derivative (``value.draw()`` is a shortcut).
 * :func:`backward_frames` — the backward pass, one picture per step, laid out alike.
 * :func:`explore` — the backward pass as a page to step through (Jupyter, or one HTML file).
+* :func:`draw_network` — an MLP as columns of neurons, its edges coloured by weight or gradient.
 
 Building a drawing needs only the ``graphviz`` Python package; laying it out (Jupyter's display,
 :func:`render`) needs Graphviz's ``dot`` program, and says how to install it when it is missing.
@@ -29,6 +30,7 @@ from .graph import (
     draw_graph,
     render,
 )
+from .network import draw_network
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -43,6 +45,7 @@ __all__ = [
     "backward_frames",
     "backward_steps",
     "draw_graph",
+    "draw_network",
     "explore",
     "render",
     "save_frames",
