@@ -21,7 +21,7 @@ CHROMIUM_HELP := printf '%s\n' \
 	"Install it with:" \
 	"  sudo apt-get install --no-install-recommends chromium   (Debian, Ubuntu)"
 
-.PHONY: demo test lint typecheck pytest graphviz chromium bench notebooks torch-reference clean
+.PHONY: demo test lint typecheck pytest graphviz chromium bench notebooks pictures torch-reference clean
 
 demo: $(DEMO_STAMP) graphviz
 	$(VENV)/bin/autograd-lite demo
@@ -42,6 +42,10 @@ pytest: $(STAMP)
 # writes benchmarks/results.md.
 bench: $(STAMP) graphviz
 	$(PY) benchmarks/run.py
+
+# Redraw the README's pictures into docs/pictures/ (the explorer's screenshot needs Chromium).
+pictures: $(STAMP) graphviz chromium
+	$(PY) docs/pictures.py
 
 # Run the lessons and keep their outputs (plots, graphs) in out/notebooks/, for reading in
 # Jupyter, VS Code or any notebook viewer; the committed notebooks stay without outputs.

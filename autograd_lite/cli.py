@@ -120,11 +120,28 @@ def _assignment(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"{name}: expected a number, got {value!r}") from None
 
 
-def _graph(args: argparse.Namespace) -> None:
-    """Draw the graph of an expression after its backward pass (and its frames, if asked)."""
-    from .expr import parse_expression
-    from .viz import GraphvizNotFoundError, backward_frames, draw_graph, render, save_frames
+LAYOUT_SECONDS = 10.0
+"""How long the command line lets Graphviz lay out a picture before it gives advice instead."""
 
+
+def _graph(args: argparse.Namespace) -> None:
+    """Draw the graph of an expression after its backward pass (its frames and its explorer,
+    if asked)."""
+    from .expr import parse_expression
+    from .viz import (
+        GraphvizNotFoundError,
+        backward_frames,
+        draw_graph,
+        explore,
+        render,
+        save_frames,
+    )
+
+    fmt = args.output.suffix.lstrip(".").lower()
+    if fmt not in ("svg", "png", "pdf"):  # before any work, not after it
+        raise ValueError(
+            f"-o: the picture must end in .svg, .png or .pdf, got {args.output.name!r}"
+        )
     variables = dict(args.variables)
     output = parse_expression(args.expression, variables)
     output.backward()
@@ -143,11 +160,20 @@ def _graph(args: argparse.Namespace) -> None:
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        print(f"Wrote {render(graph, args.output)}")
+        try:
+            print(f"Wrote {render(graph, args.output, timeout=LAYOUT_SECONDS)}")
+        except TimeoutError:
+            raise TimeoutError(
+                f"Graphviz needed more than {LAYOUT_SECONDS:g} s to lay out this graph "
+                f"({len(topological_order(output))} values): draw a smaller expression, or "
+                "write the interactive explorer with --html, which lays it out once"
+            ) from None
         if args.backward:
             folder = args.output.with_name(f"{args.output.stem}_frames")
             frames = save_frames(backward_frames(output, rankdir=args.rankdir), folder)
             print(f"Wrote {len(frames)} frames of the backward pass into {folder}")
+        if args.html is not None:
+            print(f"Wrote {explore(output).save(args.html)}")
     except GraphvizNotFoundError as error:
         dot_path = args.output.with_suffix(".dot")
         dot_path.write_text(graph.source, encoding="utf-8")
@@ -200,7 +226,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also draw each step of the backward pass, in OUTPUT_frames/",
     )
-    graph.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="layout direction")
+    graph.add_argument(
+        "--html",
+        type=Path,
+        metavar="PAGE",
+        help="also write an interactive explorer of the backward pass, as one HTML file",
+    )
+    graph.add_argument(
+        "--rankdir",
+        choices=["auto", "LR", "TB"],
+        default="auto",
+        help="layout direction: auto (left to right if it fits, else top to bottom), LR or TB",
+    )
     chain = commands.add_parser("chain-rule", help="show the chain rule node by node")
     chain.add_argument("--x", type=float, default=2.0, help="the point to differentiate at")
     args = parser.parse_args(argv)

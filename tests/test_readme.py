@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import re
 from pathlib import Path
 
 from autograd_lite import RULES
@@ -49,3 +50,13 @@ def test_readme_training_loop_runs_and_learns_the_moons() -> None:
     accuracy = sum(p == (t == 1) for p, t in zip(predictions, y)) / len(y)  # type: ignore[arg-type]
     assert accuracy == 1.0
     assert namespace["loss"].data < 0.05  # type: ignore[attr-defined]
+
+
+def test_readme_pictures_exist() -> None:
+    text = README.read_text()
+    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text)
+    assert len(pictures) >= 6
+    for picture in pictures:
+        path = README.parent / picture
+        assert path.is_file(), picture
+        assert path.stat().st_size > 1000, picture
