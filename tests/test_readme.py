@@ -54,7 +54,7 @@ def test_readme_training_loop_runs_and_learns_the_moons() -> None:
 
 def test_readme_pictures_exist() -> None:
     text = README.read_text()
-    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text)
+    pictures = re.findall(r"!\[.*?\]\((docs/[^)]+)\)", text)
     assert len(pictures) >= 6
     for picture in pictures:
         path = README.parent / picture
