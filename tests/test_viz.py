@@ -195,7 +195,7 @@ def test_legend_shows_role_colours_present_and_can_be_switched_off() -> None:
         assert f">{part}</td>" in source
     assert ">constant</td>" not in source  # no constants in this graph
     assert "grey rows: local derivatives" in source
-    assert "edge width follows it" in source
+    assert "edge width: the size of that amount" in source
     assert "label=" not in draw_graph(out, legend=False).source.split("\n")[-2]
 
 

@@ -369,7 +369,11 @@ def explore(
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore needs a Value, got {type(root).__name__}")
-    frame = backward_frames(root, seed=seed, rankdir=rankdir, max_nodes=max_nodes)[0]
+    # The graph shares the page with the controls and panels: a narrower width than a
+    # notebook's keeps its text readable (about 650 px of graph area).
+    frame = backward_frames(
+        root, seed=seed, rankdir=rankdir, max_nodes=max_nodes, width_budget=480.0
+    )[0]
     frame.attr(label="")  # the page has its own caption, under the graph
     data = explorer_data(root, seed)
     return Explorer(_inline_svg(frame.pipe(format="svg", encoding="utf-8")), data)

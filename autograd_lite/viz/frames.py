@@ -25,6 +25,8 @@ from ..ops import RULES
 from .graph import (
     DEFAULT_MAX_NODES,
     MAX_ROWS,
+    WIDTH_BUDGET,
+    Box,
     Drawing,
     Row,
     Scene,
@@ -106,12 +108,19 @@ class BackwardFrames(Sequence[Drawing]):
     """The frames of :func:`backward_frames`, each drawn when it is asked for (a graph of a
     thousand nodes has hundreds of frames; building them all up front would take a minute)."""
 
-    def __init__(self, scene: Scene, steps: list[BackwardStep], rankdir: str) -> None:
+    def __init__(
+        self, scene: Scene, steps: list[BackwardStep], rankdir: str, width_budget: float
+    ) -> None:
         self._scene = scene
         # Frame k shows steps 1..k passed on; step 0 (the seed) is the first frame.
         self._steps = steps
-        self._rankdir = rankdir
         self._widths = self._reserved_widths()
+        if rankdir == "auto":  # judged on the widest boxes any frame will show
+            boxes = self._boxes(len(steps) - 1)
+            widths = {f"n{i}": estimate_width(box) for i, box in enumerate(boxes)}
+            ranks = {f"n{i}": scene.rank[id(n)] for i, n in enumerate(scene.order)}
+            rankdir = choose_rankdir(widths, ranks, width_budget)
+        self._rankdir = rankdir
         self._caption_width = max(
             _points(line, 6.8)
             for k in range(len(steps))
@@ -156,25 +165,17 @@ class BackwardFrames(Sequence[Drawing]):
             widths[key] = max(widths.get(key, 0), _points(f"  grad {number(step.gradient)}"))
         return widths
 
-    def _frame(self, k: int) -> Drawing:
-        scene, order = self._scene, self._scene.order
-        running: dict[int, float] = {}
-        first = self._steps[0]
-        running[first.node] = first.gradient
+    def _boxes(self, k: int) -> list[Box]:
+        """The boxes of frame k, in topological order: running gradients after steps 1..k."""
+        scene = self._scene
+        running: dict[int, float] = {self._steps[0].node: self._steps[0].gradient}
         for step in self._steps[1 : k + 1]:
             for p in step.passed:
                 running[p.parent] = running.get(p.parent, 0.0) + p.contribution
         current = self._steps[k] if k > 0 else None
         receiving = {p.parent for p in current.passed} if current else set()
-        caption = _caption(scene, self._steps, k)
-        # Every caption is as wide as the widest, so the picture never shifts sideways.
-        lines = "".join(
-            f'<tr><td align="left" width="{self._caption_width}">{html.escape(line)}</td></tr>'
-            for line in caption.split("\n")
-        )
-        graph = scene.graph(self._rankdir, caption=f'<<table border="0">{lines}</table>>')
-        graph.attr(labelloc="t", fontsize="12")
-        for i, node in enumerate(order):
+        boxes = []
+        for i, node in enumerate(scene.order):
             box = scene.box(node)
             grad = running.get(i)
             box.grad = "?" if grad is None else number(grad)
@@ -185,11 +186,26 @@ class BackwardFrames(Sequence[Drawing]):
                 box.fill, box.border = "#fdae6b", "#d94801"  # the same border width: no shift
             elif i in receiving:
                 box.fill, box.border = "#fee6ce", "#d94801"
+            boxes.append(box)
+        return boxes
+
+    def _frame(self, k: int) -> Drawing:
+        scene = self._scene
+        caption = _caption(scene, self._steps, k)
+        # Every caption is as wide as the widest, so the picture never shifts sideways.
+        lines = "".join(
+            f'<tr><td align="left" width="{self._caption_width}">{html.escape(line)}</td></tr>'
+            for line in caption.split("\n")
+        )
+        graph = scene.graph(self._rankdir, caption=f'<<table border="0">{lines}</table>>')
+        graph.attr(labelloc="t", fontsize="12")
+        for i, box in enumerate(self._boxes(k)):
             graph.node(f"n{i}", box_label(box, self._rankdir), id=f"n{i}", **scene.group_of(i))
-        for i, node in enumerate(order):
+        current = self._steps[k].node if k > 0 else None
+        for i, node in enumerate(scene.order):
             for j, parent in enumerate(node.parents):
                 attrs = {"id": f"e{i}_{j}"}
-                if current is not None and current.node == i:
+                if i == current:
                     attrs.update(color="#d94801", penwidth="2.5")
                 graph.edge(
                     f"n{scene.index[id(parent)]}", scene.head(i, j, self._rankdir, True), **attrs
@@ -247,7 +263,12 @@ def _caption(scene: Scene, steps: Sequence[BackwardStep], k: int) -> str:
 
 
 def backward_frames(
-    root: Value, *, seed: float = 1.0, rankdir: str = "auto", max_nodes: int = DEFAULT_MAX_NODES
+    root: Value,
+    *,
+    seed: float = 1.0,
+    rankdir: str = "auto",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    width_budget: float = WIDTH_BUDGET,
 ) -> BackwardFrames:
     """The backward pass of ``root`` as a sequence of drawings, one per step, laid out alike.
 
@@ -257,25 +278,16 @@ def backward_frames(
     total. Gradients not reached yet show "?". Boxes are the same as draw_graph's and keep the
     same size in every frame, so Graphviz places every box at the same spot in every frame.
 
-    Frames are built when they are indexed or iterated, so a graph of a thousand nodes costs
-    nothing until its frames are drawn. Raises what ``root.backward(seed)`` would raise.
+    ``rankdir="auto"`` lays the frames out left to right when they fit ``width_budget`` points
+    (a notebook's width), else top to bottom. Frames are built when they are indexed or
+    iterated, so a graph of a thousand nodes costs nothing until its frames are drawn.
+    Raises what ``root.backward(seed)`` would raise.
     """
+    if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     scene = Scene(root, max_nodes=max_nodes)
     steps = backward_steps(root, seed)
-    if rankdir == "auto":
-        widths: dict[str, float] = {}
-        rank: dict[str, int] = {}
-        for k, node in enumerate(scene.order):
-            box = scene.box(node)
-            box.rows = [
-                Row(f"p{j}", "∂/∂xx = 0.0000 ×0.0000 = 0.0000") for j in range(len(node.parents))
-            ]
-            widths[f"n{k}"] = estimate_width(box_label(box, "LR"))
-            rank[f"n{k}"] = scene.rank[id(node)]
-        rankdir = choose_rankdir(widths, rank)
-    elif rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    return BackwardFrames(scene, steps, rankdir)
+    return BackwardFrames(scene, steps, rankdir, width_budget)
 
 
 def save_frames(

@@ -228,24 +228,32 @@ def ranks(order: Sequence[Value]) -> dict[int, int]:
     return rank
 
 
-def choose_rankdir(widths: dict[str, float], rank: dict[str, int]) -> str:
-    """LR when its estimated width fits a notebook, else TB if that is narrower."""
+def choose_rankdir(
+    widths: dict[str, float], rank: dict[str, int], budget: float = WIDTH_BUDGET
+) -> str:
+    """LR when its estimated width fits ``budget`` points (a notebook), else TB if that is
+    narrower."""
     columns: dict[int, list[float]] = {}
     for name, w in widths.items():
         columns.setdefault(rank.get(name, 0), []).append(w)
     lr_width = sum(max(ws) for ws in columns.values()) + 36 * max(len(columns) - 1, 0)
     tb_width = max((sum(ws) + 18 * (len(ws) - 1) for ws in columns.values()), default=0.0)
-    if lr_width <= WIDTH_BUDGET or lr_width <= tb_width:
+    if lr_width <= budget or lr_width <= tb_width:
         return "LR"
     return "TB"
 
 
-def estimate_width(label: str) -> float:
-    """A rough width in points of an HTML-like label (11 pt Helvetica, ~6.2 pt a character):
-    enough to choose a direction, not to lay out."""
-    lines = re.split(r"</tr>", re.sub(r"<(?!/tr)[^>]+>", "", label))
-    longest = max((len(html.unescape(line)) for line in lines), default=0)
-    return 12.0 + 6.2 * longest
+def estimate_width(box: Box) -> float:
+    """A rough width in points of a box laid out left to right, its rows beside its body (11 pt
+    Helvetica, ~6.2 pt a character): enough to choose a direction, not to lay out."""
+
+    def points(*texts: str) -> float:
+        plain = (html.unescape(re.sub(r"<[^>]+>", "", text)) for text in texts)
+        return 14.0 + 6.2 * max(len(text) for text in plain)
+
+    body = max(points(box.title, f"data {box.data}", f"grad {box.grad}"), box.grad_width)
+    rows = max((max(points(row.text, row.extra), row.width) for row in box.rows), default=0.0)
+    return body + rows
 
 
 # -- collapsing modules ---------------------------------------------------------------------------
@@ -481,7 +489,7 @@ class Scene:
 
     def graph(self, rankdir: str, caption: str = "") -> Drawing:
         attrs = {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25",
-                 "ranksep": "0.35", "labelloc": "b", "labeljust": "c"}  # fmt: skip
+                 "ranksep": "0.35", "labelloc": "b", "labeljust": "c", "pad": "0.15"}  # fmt: skip
         if caption:
             attrs["label"] = caption
         return Drawing(
@@ -579,9 +587,7 @@ class Scene:
                 box.faded, box.border = True, _FADED
             boxes[f"n{k}"] = (node, box)
         if rankdir == "auto":
-            widths = {
-                name: estimate_width(box_label(box, "LR")) for name, (_, box) in boxes.items()
-            }
+            widths = {name: estimate_width(box) for name, (_, box) in boxes.items()}
             rank = {name: self.rank[id(node)] for name, (node, _) in boxes.items()}
             rankdir = choose_rankdir(widths, rank)
 
@@ -721,9 +727,9 @@ class Scene:
                 )
             if contributions:
                 lines.append(
-                    "orange: × the box's grad = what the chain rule adds to the operand's grad; "
-                    "edge width follows it"
+                    "orange: × the box's grad = what the chain rule adds to the operand's grad"
                 )
+                lines.append("edge width: the size of that amount")
             if self.copied:
                 lines.append("small dashed boxes: copies of a value used by many ops")
             if summaries:
