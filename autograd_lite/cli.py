@@ -60,7 +60,7 @@ def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
     from .losses import hinge
     from .plots import plot_decision_boundary, plot_history
     from .train import train
-    from .viz import GraphvizNotFoundError, draw_graph, render
+    from .viz import GraphvizNotFoundError, draw_graph, draw_network, render
 
     X, y = make_moons(100, noise=0.1, seed=seed)
     model = MLP(2, [16, 16, 1], seed=seed)
@@ -86,13 +86,16 @@ def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
     written = [plot_decision_boundary(model, X, y, out / "decision_boundary.png")]
     if steps:
         written.append(plot_history(history, out / "loss_curve.png"))
+    network = draw_network(model, sample=X[0])
     output = _neuron_picture(model, X[0])
     graph = draw_graph(output, edge_derivatives=True, contributions=True)
     try:
+        written.append(render(network, out / "network.svg"))
         written.append(render(graph, out / "neuron_graph.svg"))
     except GraphvizNotFoundError as error:
-        (out / "neuron_graph.dot").write_text(graph.source, encoding="utf-8")
-        written.append(out / "neuron_graph.dot")
+        for name, drawing in (("network", network), ("neuron_graph", graph)):
+            (out / f"{name}.dot").write_text(drawing.source, encoding="utf-8")
+            written.append(out / f"{name}.dot")
         print(f"note: {error}", file=sys.stderr)
     print("Wrote " + ", ".join(str(path) for path in written))
 

@@ -65,6 +65,7 @@ def test_demo_trains_the_moons_to_100_percent_and_writes_its_pictures(tmp_path: 
         ("decision_boundary.png", b"\x89PNG"),
         ("loss_curve.png", b"\x89PNG"),
         ("neuron_graph.svg", b"<?xml"),
+        ("network.svg", b"<?xml"),
     ):
         assert (out / name).read_bytes().startswith(start), name
     svg = (out / "neuron_graph.svg").read_text()
@@ -82,6 +83,7 @@ def test_demo_without_graphviz_writes_dot_and_says_how_to_install(tmp_path: Path
         env=env,
     )
     assert (tmp_path / "neuron_graph.dot").read_text().startswith("digraph autograd_lite {")
+    assert (tmp_path / "network.dot").read_text().startswith("digraph")
     assert "sudo apt-get install --no-install-recommends graphviz" in result.stderr
     assert "brew install graphviz" in result.stderr
 
