@@ -18,15 +18,15 @@ from autograd_lite.train import train
 from autograd_lite.viz import backward_frames, draw_graph, draw_network, explore, render
 
 FOLDER = Path(__file__).resolve().parent / "pictures"
+sys.path.insert(0, str(FOLDER.parent.parent))  # the repository, for tests/ helpers
+
+from tests.browser import chromium_path, launched  # noqa: E402
+from tests.examples import cube  # noqa: E402
 
 
 def chain_rule() -> Value:
     """f = (x² + 1)³ at x = 2, after its backward pass."""
-    x = Value(2.0, label="x")
-    u = x**2 + 1
-    u.label = "u"
-    f = u**3
-    f.label = "f"
+    f = cube()
     f.backward()
     return f
 
@@ -73,9 +73,6 @@ def main() -> int:
 
 def explorer_screenshot(f: Value) -> list[Path]:
     """The explorer at step 2 of 3, as a PNG at notebook width (needs Chromium)."""
-    sys.path.insert(0, str(FOLDER.parent.parent))
-    from tests.browser import chromium_path, launched
-
     if chromium_path() is None:
         print("note: Chromium is not installed (make chromium): explorer.png not redrawn")
         return []

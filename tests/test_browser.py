@@ -14,17 +14,9 @@ import pytest
 from autograd_lite import Value
 from autograd_lite.viz import explore
 from tests.browser import ink, launched
+from tests.examples import cube
 
 WIDTH, HEIGHT = 900, 700
-
-
-def cube() -> Value:
-    x = Value(2.0, label="x")
-    u = x**2 + 1
-    u.label = "u"
-    f = u**3
-    f.label = "f"
-    return f
 
 
 @pytest.fixture(scope="module")

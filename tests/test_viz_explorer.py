@@ -22,16 +22,7 @@ from autograd_lite.viz import (
     explore,
 )
 from autograd_lite.viz.explorer import explorer_data
-
-
-def cube() -> Value:
-    """f = u³ with u = x² + 1, at x = 2: ∂f/∂u = 3u² = 75, ∂f/∂x = 75 · 2x = 300."""
-    x = Value(2.0, label="x")
-    u = x**2 + 1
-    u.label = "u"
-    f = u**3
-    f.label = "f"
-    return f
+from tests.examples import cube
 
 
 def page_data(html: str) -> dict[str, object]:
