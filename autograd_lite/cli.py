@@ -126,6 +126,9 @@ def _assignment(text: str) -> tuple[str, float]:
 LAYOUT_SECONDS = 10.0
 """How long the command line lets Graphviz lay out a picture before it gives advice instead."""
 
+MAX_FRAME_FILES = 40
+"""Most frames --backward writes (one layout each); longer passes belong in the explorer."""
+
 
 def _graph(args: argparse.Namespace) -> None:
     """Draw the graph of an expression after its backward pass (its frames and its explorer,
@@ -155,6 +158,13 @@ def _graph(args: argparse.Namespace) -> None:
         )
         gradient = leaf.grad if leaf is not None else 0.0
         print(f"  ∂/∂{name} = {gradient:g}" + ("" if leaf is not None else " (not used)"))
+    frames = backward_frames(output, rankdir=args.rankdir) if args.backward else None
+    if frames is not None and len(frames) > MAX_FRAME_FILES:  # before any picture is written
+        raise ValueError(
+            f"--backward: this backward pass has {len(frames)} steps, and a picture of each "
+            f"would take long to lay out (the limit is {MAX_FRAME_FILES}); step through it with "
+            "--html instead, which lays the graph out once"
+        )
     graph = draw_graph(
         output,
         rankdir=args.rankdir,
@@ -171,10 +181,10 @@ def _graph(args: argparse.Namespace) -> None:
                 f"({len(topological_order(output))} values): draw a smaller expression, or "
                 "write the interactive explorer with --html, which lays it out once"
             ) from None
-        if args.backward:
+        if frames is not None:
             folder = args.output.with_name(f"{args.output.stem}_frames")
-            frames = save_frames(backward_frames(output, rankdir=args.rankdir), folder)
-            print(f"Wrote {len(frames)} frames of the backward pass into {folder}")
+            written = save_frames(frames, folder)
+            print(f"Wrote {len(written)} frames of the backward pass into {folder}")
         if args.html is not None:
             print(f"Wrote {explore(output).save(args.html)}")
     except GraphvizNotFoundError as error:

@@ -221,3 +221,13 @@ def test_graph_html_writes_the_explorer(tmp_path: Path, capsys: pytest.CaptureFi
     assert "<svg" in text and "<script" in text
     assert "http://" not in text.replace("http://www.w3.org", "")
     assert f"Wrote {page}" in capsys.readouterr().out
+
+
+def test_graph_sends_long_backward_passes_to_the_explorer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["graph", "+".join(["x"] * 50), "x=1", "-o", str(tmp_path / "g.svg"), "--backward"])
+    err = capsys.readouterr().err
+    assert "this backward pass has 50 steps" in err and "--html" in err
+    assert not (tmp_path / "g.svg").exists()
