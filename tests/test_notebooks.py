@@ -117,10 +117,49 @@ def test_opens_with_what_you_will_learn(name: str) -> None:
 def test_closes_with_a_summary_and_an_exercise(name: str) -> None:
     cells = _load(name)["cells"]
     assert cells[-1]["cell_type"] == "markdown", f"{name} should end with a markdown cell"
-    last_code = max(i for i, cell in enumerate(cells) if cell["cell_type"] == "code")
+    # The lesson's last code cell comes before the exercises, whose cells check the learner's
+    # answers (see test_every_exercise_has_a_solution).
+    exercise = _exercise_heading(cells)
+    last_code = max(i for i, cell in enumerate(cells[:exercise]) if cell["cell_type"] == "code")
     closing = "\n".join(_source(cell) for cell in cells[last_code + 1 :])
     assert re.search(r"^#+\s*Summary\b", closing, re.MULTILINE | re.IGNORECASE)
     assert re.search(r"^#+\s*Exercises?\b", closing, re.MULTILINE | re.IGNORECASE)
+
+
+EXERCISE = re.compile(r"^#+\s*Exercises?\b", re.MULTILINE | re.IGNORECASE)
+SOLUTION = re.compile(r"<details>\s*<summary>\s*Solution\b.*?</details>", re.DOTALL | re.IGNORECASE)
+
+
+def _exercise_heading(cells: list[dict[str, Any]]) -> int:
+    """The index of the Markdown cell that opens the exercises (the last cell if there is none)."""
+    headings = [
+        i
+        for i, cell in enumerate(cells)
+        if cell["cell_type"] == "markdown" and EXERCISE.search(_source(cell))
+    ]
+    return headings[-1] if headings else len(cells) - 1
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_exercise_has_a_solution(name: str) -> None:
+    """After the "## Exercise" heading, the exercises come with collapsible worked solutions:
+    a Markdown ``<details><summary>Solution</summary> … </details>`` block holding code."""
+    cells = _load(name)["cells"]
+    exercise = _exercise_heading(cells)
+    found = EXERCISE.search(_source(cells[exercise]))
+    assert found, f"{name} has no Exercise heading"
+    after = [_source(cells[exercise])[found.end() :]]
+    after += [_source(cell) for cell in cells[exercise + 1 :] if cell["cell_type"] == "markdown"]
+    solutions = [match.group() for text in after for match in SOLUTION.finditer(text)]
+    assert solutions, f"{name}: no <details><summary>Solution</summary> after '## Exercise'"
+    for solution in solutions:
+        assert "```python" in solution, f"{name}: a solution without code:\n{solution[:200]}"
+    # A cell where the learner's answer goes must check it with an assert.
+    for cell in cells[exercise + 1 :]:
+        if cell["cell_type"] == "code":
+            assert any(isinstance(n, ast.Assert) for n in ast.walk(_python(_source(cell)))), (
+                f"{name}: an exercise cell without an assert"
+            )
 
 
 def test_the_readme_lists_every_lesson() -> None:
