@@ -184,14 +184,53 @@ def _graph(args: argparse.Namespace) -> None:
         if frames is not None:
             folder = args.output.with_name(f"{args.output.stem}_frames")
             written = save_frames(frames, folder)
-            print(f"Wrote {len(written)} frames of the backward pass into {folder}")
+            count = f"{len(written)} frame{'s' if len(written) != 1 else ''}"
+            print(f"Wrote {count} of the backward pass into {folder}")
         if args.html is not None:
-            print(f"Wrote {explore(output).save(args.html)}")
+            page = explore(output, rankdir=args.rankdir, timeout=LAYOUT_SECONDS)
+            args.html.parent.mkdir(parents=True, exist_ok=True)
+            print(f"Wrote {page.save(args.html)}")
     except GraphvizNotFoundError as error:
         dot_path = args.output.with_suffix(".dot")
         dot_path.write_text(graph.source, encoding="utf-8")
         print(f"Wrote {dot_path} (DOT text) instead of {args.output}", file=sys.stderr)
         raise GraphvizNotFoundError(str(error)) from None
+
+
+def _check_engine(args: argparse.Namespace) -> int:
+    """Property-test another engine's scalar class, given as module:Class; 0 if it passes."""
+    import importlib
+    import os
+
+    from .testing import GradCheckError, check_engine
+
+    module_name, colon, class_name = args.engine.partition(":")
+    if not colon or not module_name or not class_name:
+        raise ValueError(
+            f"expected module:Class, as in my_package.engine:Value, got {args.engine!r}"
+        )
+    if os.getcwd() not in sys.path:  # as `python -m` does: find the module where you stand
+        sys.path.insert(0, os.getcwd())
+    module = importlib.import_module(module_name)
+    value_class: object = module
+    for part in class_name.split("."):
+        if not hasattr(value_class, part):
+            raise ValueError(f"{module_name} has no {class_name!r}")
+        value_class = getattr(value_class, part)
+    if not isinstance(value_class, type):
+        raise ValueError(f"{args.engine} is not a class, got {type(value_class).__name__}")
+    ops = [op.strip() for op in args.ops.split(",") if op.strip()] if args.ops else None
+    try:
+        result = check_engine(
+            value_class, ops=ops, examples=args.examples, order=args.order, seed=args.seed
+        )
+    except GradCheckError as error:
+        print(error)
+        return 1
+    except KeyError as error:  # an unknown op name
+        raise ValueError(str(error.args[0])) from None
+    print(result.report())
+    return 0
 
 
 def _positive_int(text: str) -> int:
@@ -251,6 +290,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="auto",
         help="layout direction: auto (left to right if it fits, else top to bottom), LR or TB",
     )
+    engine = commands.add_parser(
+        "check-engine",
+        help="property-test your own engine's Value class against autograd_lite",
+        description="Example: autograd-lite check-engine my_package.engine:Value "
+        "--ops add,mul,tanh. Exit code 0 if it passes, 1 with a report if not.",
+    )
+    engine.add_argument("engine", help="your scalar class, as module:Class")
+    engine.add_argument("--ops", help="comma-separated ops to check (default: all it has)")
+    engine.add_argument(
+        "--examples", type=_positive_int, default=None, help="random expressions (200)"
+    )
+    engine.add_argument("--order", type=int, choices=[1, 2], default=1, help="1 or 2 (1)")
+    engine.add_argument("--seed", type=int, default=None, help="for a reproducible run")
     chain = commands.add_parser("chain-rule", help="show the chain rule node by node")
     chain.add_argument("--x", type=float, default=2.0, help="the point to differentiate at")
     args = parser.parse_args(argv)
@@ -267,6 +319,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "graph":
             _graph(args)
             return 0
+        if args.command == "check-engine":
+            if args.examples is None:
+                from .testing import DEFAULT_EXAMPLES
+
+                args.examples = DEFAULT_EXAMPLES
+            return _check_engine(args)
     except (DomainError, ImportError, OSError, ValueError, RuntimeError, TimeoutError) as error:
         parser.exit(2, f"autograd-lite {args.command}: error: {error}\n")
     parser.print_help()

@@ -69,6 +69,25 @@ _grad_mode = _GradMode()
 _isfinite = math.isfinite  # speed: called for every new node
 
 
+def type_name(obj: object) -> str:
+    """The name of ``obj``'s type for an error message: short for builtins, NumPy and our own
+    classes, with its module for anything else, so that another engine's ``Value`` is not
+    mistaken for ours.
+
+    >>> type_name(1.5), type_name(Value(1.0))
+    ('float', 'Value')
+    >>> Foreign = type("Value", (), {"__module__": "micrograd.engine"})  # another engine's Value
+    >>> type_name(Foreign())
+    'micrograd.engine.Value'
+    """
+    cls = type(obj)
+    module = getattr(cls, "__module__", "") or ""
+    # Builtins, our own classes and NumPy's (ndarray, float64) are known by their short names.
+    if module.partition(".")[0] in ("builtins", "autograd_lite", "numpy"):
+        return cls.__qualname__
+    return f"{module}.{cls.__qualname__}"
+
+
 def _real(data: object, label: str = "", op: str = "Value", what: str = "data") -> float:
     """``data`` as a finite float, or a TypeError/DomainError that names what was wrong."""
     if type(data) is float:  # the common case first: no ABC check
@@ -79,8 +98,10 @@ def _real(data: object, label: str = "", op: str = "Value", what: str = "data") 
             if hasattr(data, "ndim") and type(data).__name__ == "ndarray"
             else ""
         )
+        if hasattr(data, "data") and hasattr(data, "grad") and not hint:
+            hint = " (a value of another engine? give its number, e.g. x.data)"
         raise TypeError(
-            f"{op} {what} must be a real number (int or float), got {type(data).__name__} "
+            f"{op} {what} must be a real number (int or float), got {type_name(data)} "
             f"{data!r}{hint}" + (f" for node {label!r}" if label else "")
         )
     else:
@@ -147,7 +168,7 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
+            raise TypeError(f"Value label must be a str, got {type_name(label)} {label!r}")
         self.data = _real(data, label)
         self.grad = 0.0
         self.label = label
@@ -401,7 +422,7 @@ def _required(item: object, expected: str) -> Value:
     says what was ``expected`` and what came."""
     operand = item if type(item) is Value else _operand(item)  # speed: the common case first
     if operand is None:
-        raise TypeError(f"{expected}, got {type(item).__name__} {item!r}")
+        raise TypeError(f"{expected}, got {type_name(item)} {item!r}")
     return operand
 
 
@@ -594,10 +615,10 @@ def gradients(
     (27.0, 18.0)
     """
     if not isinstance(output, Value):
-        raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
+        raise TypeError(f"gradients: output must be a Value, got {type_name(output)}")
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(x).__name__}")
+            raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type_name(x)}")
     if not create_graph:
         order, grads = _backprop(
             output, _real(seed, op="backward", what="seed"), differentiable=False

@@ -161,6 +161,24 @@ def test_a_hostile_label_is_only_text(page: Page, tmp_path: Path) -> None:
     page.check_clean(path)
 
 
+def test_labels_that_look_like_a_gradient_or_a_row_stay_titles(page: Page, tmp_path: Path) -> None:
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "grad x"  # reads like the gradient line
+    z = y * 3
+    z.label = "∂ odd"  # reads like a row
+    f = z + 1
+    f.label = "f"
+    view = page.open(explore(f).save(tmp_path / "odd.html"))
+    view.keyboard.press("End")
+    texts = [t.strip() for t in view.locator('.agx-graph [data-id="n1"] text').all_text_contents()]
+    assert "grad x" in texts  # the title is untouched
+    assert texts[-1] == "grad 3"  # ∂f/∂y = 3
+    assert page.grad(0) == "grad 12"  # ∂f/∂x = 3 · 2x
+    odd = [t.strip() for t in view.locator('.agx-graph [data-id="n3"] text').all_text_contents()]
+    assert "∂ odd" in odd and odd[-1] == "grad 1"
+
+
 def test_two_explorers_on_one_page_step_apart(page: Page, tmp_path: Path) -> None:
     x = Value(2.0, label="x")
     g = x * x

@@ -210,6 +210,13 @@ def test_graph_of_one_value_feeding_80_ops_renders(term: str, tmp_path: Path) ->
     assert "a copy of x" in out.read_text()
 
 
+def test_graph_html_of_a_120_term_sum_is_written(tmp_path: Path) -> None:
+    page = tmp_path / "pages" / "sum.html"  # a folder that does not exist yet
+    assert main(["graph", "+".join(["x"] * 120), "x=1", "-o", str(tmp_path / "s.svg"),
+                 "--html", str(page)]) == 0  # fmt: skip
+    assert "<svg" in page.read_text(encoding="utf-8")
+
+
 def test_graph_html_writes_the_explorer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     page = tmp_path / "f.html"
     assert (

@@ -481,3 +481,82 @@ def test_override_rule_checks_the_replacements_signature() -> None:
         override_rule("mul", local=lambda a, b: (b, a)).__enter__()
     with pytest.raises(TypeError, match=r"forward for 'pow' must take \(x, c\)"):
         override_rule("pow", forward=lambda x: x).__enter__()
+
+
+# -- a newcomer's use of check_grad: printing, reproducing, bad steps, the largest float ------
+
+
+def test_printing_a_result_shows_the_report_not_the_fields() -> None:
+    result = check_grad(lambda x, y: x * y.sin(), [1.5, -0.7])
+    assert str(result) == result.report()
+    assert str(result).startswith("check_grad passed: f(1.5, -0.7)")
+    assert repr(result).startswith("<GradCheckResult passed: f(1.5, -0.7) = ")
+    assert "Estimate(" not in repr(result)
+    with override_rule("exp", local=lambda m, out, x: (2 * out,)):
+        failed = check_grad(lambda x: x.exp(), [0.5], raise_on_failure=False)
+    assert repr(failed).startswith("<GradCheckResult FAILED (1 problem): f(0.5)")
+
+
+def test_a_lambda_without_source_is_rebuilt_from_its_graph() -> None:
+    # Typed at a prompt (or by python -c), a lambda has no source file to read.
+    script = (
+        "from autograd_lite.testing import check_grad\n"
+        "r = check_grad(lambda a, b: (a * 3 - b).tanh() / b + 2 ** a, [0.5, 2.0])\n"
+        "print(r.reproduce)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    line = ran.stdout.strip()
+    assert "check_grad(lambda a, b: (a * 3.0 - b).tanh() / b + 2.0 ** a, [0.5, 2.0])" in line
+    assert _run_reproduce_line(line).returncode == 0
+
+
+def test_without_any_source_the_reproduce_line_says_how_to_get_one() -> None:
+    class Opaque:  # a callable object: no name to import, no source of its own
+        def __call__(self, x: Value) -> Value:
+            return x * 2
+
+    line = check_grad(Opaque(), [1.0]).reproduce
+    assert "check_grad(lambda x0: x0 * 2.0, [1.0])" in line  # rebuilt from its graph
+    assert _run_reproduce_line(line).returncode == 0
+    from autograd_lite.testing.source import reproduce
+
+    assert "define it in a .py file" in reproduce(Opaque(), [1.0], {})
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ([], r"steps must be a non-empty list of step sizes, got \[\]"),
+        ([0], r"steps\[0\] must be a finite number in \(0, 1\], got 0"),
+        ([1e-3, math.nan], r"steps\[1\] must be a finite number in \(0, 1\], got nan"),
+        ([1e300], r"steps\[0\] must be a finite number in \(0, 1\], got 1e\+300"),
+        ([-1e-3], r"steps\[0\] .* got -0.001"),
+        (1e-3, r"steps must be a non-empty list"),
+    ],
+)
+def test_bad_steps_are_refused_by_name(steps: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_grad(lambda x: x * x, [1.0], steps=steps)
+
+
+@pytest.mark.parametrize("step", [0, 0.0, -1e-6, math.inf, math.nan])
+def test_numerical_grad_refuses_a_bad_step(step: float) -> None:
+    with pytest.raises(
+        ValueError, match=r"numerical_grad: step must be a finite number in \(0, 1\]"
+    ):
+        numerical_grad(lambda x: x * x, [1.0], step=step)
+
+
+def test_an_input_at_the_largest_float_gets_a_clear_verdict() -> None:
+    largest = sys.float_info.max
+    result = check_grad(lambda x: x * 0.5, [largest], raise_on_failure=False)
+    assert not result.ok
+    assert result.problems == [
+        f"∂f/∂x0: inconclusive: x0 = {largest!r} is so close to the largest float (1.79769e+308) "
+        "that every step passes it, so the derivative cannot be checked here; check at a "
+        "smaller input"
+    ]
+    assert "passes the largest float" in result.report()
+    assert check_grad(lambda x: x * 0.5, [1e300]).ok
+    with pytest.raises(ValueError, match="passes the largest float"):
+        numerical_grad(lambda x: x * 0.5, [largest])

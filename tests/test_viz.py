@@ -248,6 +248,13 @@ def test_one_value_feeding_many_ops_renders_within_ten_seconds(
     assert graph.source.count("group=") > 70  # the chain is kept straight
 
 
+def test_frames_draw_the_same_copies(tmp_path: Path) -> None:
+    f = parse_expression("+".join(["x"] * 120), {"x": 1.0})
+    frame = backward_frames(f)[60]
+    assert "a copy of x" in frame.source
+    render(frame, tmp_path / "frame.svg", timeout=10)  # was minutes: every use drawn from x
+
+
 def test_far_uses_become_copies_but_near_ones_stay_edges() -> None:
     x = Value(2.0, label="x")
     y = x * x + x

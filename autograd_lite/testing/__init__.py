@@ -10,9 +10,11 @@ True
 True
 
 Property tests with our Hypothesis strategies (``pip install 'autograd-lite[test]'``) live in
-:mod:`autograd_lite.testing.strategies`.
+:mod:`autograd_lite.testing.strategies`; :func:`check_engine` runs them on another engine's
+scalar class (your own micrograd-style ``Value``) with autograd_lite as the oracle.
 """
 
+from .engines import DEFAULT_EXAMPLES, Engine, EngineCheckResult, check_engine
 from .gradcheck import (
     DEFAULT_STEPS,
     GradCheckError,
@@ -24,10 +26,14 @@ from .gradcheck import (
 )
 
 __all__ = [
+    "DEFAULT_EXAMPLES",
     "DEFAULT_STEPS",
+    "Engine",
+    "EngineCheckResult",
     "GradCheckError",
     "GradCheckResult",
     "NondifferentiablePoint",
+    "check_engine",
     "check_grad",
     "numerical_grad",
     "override_rule",

@@ -23,8 +23,9 @@ import functools
 import inspect
 import itertools
 import math
+import numbers
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import (
     Value,
@@ -35,11 +36,15 @@ from ..engine import (
     gradients,
     local_derivatives,
     topological_order,
+    type_name,
 )
 from ..errors import DomainError
 from ..ops import RULES, Rule
 from .plain import plain_value
-from .source import reproduce
+from .source import graph_lambda, reproduce
+
+if TYPE_CHECKING:
+    from .engines import EngineCheckResult
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -57,6 +62,7 @@ DEFAULT_STEPS: tuple[float, ...] = (1e-3, 1e-5, 1e-7)
 """Step sizes of the sweep; each is used absolute (h) and relative to the input (h·|x|)."""
 
 _EPS = 2.0**-52
+_MAX = 1.7976931348623157e308  # the largest float
 _TINY = 2.0**-1074  # the spacing of subnormal floats
 _ROUNDING_FACTOR = 4.0  # slack over the first-order bound of the rounding error
 
@@ -77,9 +83,14 @@ def _call(f: Callable[..., Any], xs: Sequence[float]) -> Graph:
     inputs = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     out = f(*inputs)
     if not isinstance(out, Value):
+        hint = (
+            "; to test another engine's class, use autograd_lite.testing.check_engine"
+            if hasattr(out, "data") and hasattr(out, "grad")
+            else ""
+        )
         raise TypeError(
             f"the function must return a Value computed from its arguments, got "
-            f"{type(out).__name__} {out!r}"
+            f"{type_name(out)} {out!r}{hint}"
         )
     return inputs, out
 
@@ -89,7 +100,16 @@ def _scalar(result: object) -> float:
         return result.data
     if isinstance(result, (int, float)) and not isinstance(result, bool):
         return float(result)
-    raise TypeError(f"the function must return a Value or a number, got {type(result).__name__}")
+    raise TypeError(f"the function must return a Value or a number, got {type_name(result)}")
+
+
+def _check_step(step: object, what: str) -> None:
+    """A ValueError naming ``what`` and the bad step unless ``step`` is a number in (0, 1]: a
+    step of 0 divides by zero, nan or inf give no estimate, and a step above 1 (used absolute
+    and relative to |x|) measures a secant, not a derivative."""
+    number = float(step) if isinstance(step, numbers.Real) and not isinstance(step, bool) else None
+    if number is None or not 0 < number <= 1:
+        raise ValueError(f"{what} must be a finite number in (0, 1], got {step!r}")
 
 
 def _shifted(xs: Sequence[float], i: int, h: float) -> tuple[list[float], list[float]]:
@@ -110,11 +130,21 @@ def numerical_grad(
 
     >>> round(numerical_grad(lambda x: x.exp(), [0.0])[0], 9)
     1.0
+    >>> numerical_grad(lambda x: x.exp(), [0.0], step=0)
+    Traceback (most recent call last):
+        ...
+    ValueError: numerical_grad: step must be a finite number in (0, 1], got 0
     """
+    _check_step(step, "numerical_grad: step")
     grads = []
     for i, x in enumerate(xs):
         h = step * max(1.0, abs(x)) if relative else step
         up, down = _shifted(xs, i, h)
+        if not (math.isfinite(up[i]) and math.isfinite(down[i])):
+            raise ValueError(
+                f"numerical_grad: x{i} ± h = {x!r} ± {h:g} passes the largest float "
+                f"({_MAX:g}); differentiate at a smaller input"
+            )
         f_up = _scalar(f(*(Value(v) for v in up)))
         f_down = _scalar(f(*(Value(v) for v in down)))
         grads.append((f_up - f_down) / (up[i] - down[i]))
@@ -182,6 +212,9 @@ def _estimates(
     found = []
     for label, h in _steps(xs[j], steps).items():
         up, down = _shifted(xs, j, h)
+        if not (math.isfinite(up[j]) and math.isfinite(down[j])):
+            found.append(Estimate(label, None, note=f"x ± h passes the largest float ({_MAX:g})"))
+            continue
         if up[j] == down[j]:
             continue  # the step is below the resolution of floats at x
         try:
@@ -274,6 +307,25 @@ def _branches(out: Value) -> list[tuple[str, int]]:
     return sides
 
 
+def _why_inconclusive(row: Row) -> str:
+    """Why no estimate of the sweep could be used for ``row``, in words."""
+    notes = {e.note for e in row.estimates}
+    if notes and all("largest float" in note for note in notes):
+        return (
+            f"x{row.index[-1]} = {row.x!r} is so close to the largest float ({_MAX:g}) that every "
+            "step passes it, so the derivative cannot be checked here; check at a smaller input"
+        )
+    if notes and all(note.startswith(("leaves the domain", "x ± h passes")) for note in notes):
+        return (
+            "every step leaves the domain of an op or the range of floats, so the derivative "
+            "cannot be checked here; move the point inside the domain"
+        )
+    return (
+        "rounding error swamps every step of the sweep (f is large compared with how much it "
+        "changes), so the derivative cannot be checked"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
@@ -300,9 +352,20 @@ class Row:
         return self.verdict == "agrees"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class GradCheckResult:
-    """The outcome of :func:`check_grad`; ``report()`` explains it, ``ok`` is the verdict."""
+    """The outcome of :func:`check_grad`; ``report()`` (or ``print(result)``) explains it, ``ok``
+    is the verdict.
+
+    >>> result = check_grad(lambda x: x * x, [3.0])
+    >>> result
+    <GradCheckResult passed: f(3.0) = 9.0, order 1, 1 derivative checked>
+    >>> print(result)   # doctest: +ELLIPSIS
+    check_grad passed: f(3.0) = 9.0, order 1, tolerance |analytic − numeric| ≤ 1e-05 + ...
+    <BLANKLINE>
+    ∂f/∂x0 at x0 = 3.0: analytic 6.0  [ok]
+    ...
+    """
 
     inputs: list[float]
     value: float
@@ -323,6 +386,23 @@ class GradCheckResult:
 
     def __bool__(self) -> bool:
         return self.ok
+
+    def __str__(self) -> str:
+        return self.report()
+
+    def __repr__(self) -> str:
+        verdict = (
+            "passed"
+            if self.ok
+            else "NONDIFFERENTIABLE POINT"
+            if not self.problems
+            else (f"FAILED ({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''})")
+        )
+        rows = f"{len(self.rows)} derivative{'s' if len(self.rows) != 1 else ''} checked"
+        point = ", ".join(map(repr, self.inputs))
+        return (
+            f"<GradCheckResult {verdict}: f({point}) = {self.value!r}, order {self.order}, {rows}>"
+        )
 
     def report(self) -> str:
         """A table per derivative, the verdict, the suspect nodes and a line that reproduces it."""
@@ -382,13 +462,20 @@ _HEADER = (
 
 
 class GradCheckError(AssertionError):
-    """The engine's derivatives disagree with finite differences; ``.result`` has the details."""
+    """Derivatives disagree with finite differences; ``.result`` has the details: a
+    :class:`GradCheckResult` from :func:`check_grad`, or an
+    :class:`~autograd_lite.testing.engines.EngineCheckResult` from
+    :func:`~autograd_lite.testing.check_engine`. The message is its report."""
 
-    def __init__(self, result: GradCheckResult) -> None:
+    result: GradCheckResult | EngineCheckResult
+
+    def __init__(self, result: GradCheckResult | EngineCheckResult) -> None:
         self.result = result
         super().__init__(result.report())
 
-    def __reduce__(self) -> tuple[type[GradCheckError], tuple[GradCheckResult]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[GradCheckError], tuple[GradCheckResult | EngineCheckResult]]:
         return (type(self), (self.result,))
 
 
@@ -572,6 +659,10 @@ def check_grad(
             )
     if not (atol >= 0 and rtol >= 0):
         raise ValueError(f"check_grad: tolerances must be >= 0, got atol={atol}, rtol={rtol}")
+    if isinstance(steps, (int, float)) or len(steps) == 0:
+        raise ValueError(f"check_grad: steps must be a non-empty list of step sizes, got {steps!r}")
+    for k, h in enumerate(steps):
+        _check_step(h, f"check_grad: steps[{k}]")
     points = [Value(x).data for x in xs]
     options: dict[str, Any] = {"order": order} if order != 1 else {}
     if (atol, rtol) != (1e-5, 1e-3):
@@ -580,7 +671,11 @@ def check_grad(
         options["steps"] = list(steps)
     with enable_grad():  # inside no_grad() there would be no graph to check
         result = _check(f, points, atol, rtol, order, steps)
-    result.reproduce = reproduce(f, points, options)
+        inputs, out = _call(f, points)
+    names = getattr(getattr(f, "__code__", None), "co_varnames", ())[: len(points)]
+    if len(names) < len(points):
+        names = tuple(f"x{i}" for i in range(len(points)))
+    result.reproduce = reproduce(f, points, options, graph_lambda(inputs, out, names))
     if raise_on_failure and result.problems:
         raise GradCheckError(result)
     if raise_on_failure and result.kinks:
@@ -612,9 +707,14 @@ def _check(
         problems.append(
             f"a second backward pass on a fresh graph gave {repeat!r} instead of {analytic!r}"
         )
-    # A power of two scales floats exactly; −0.5 instead of −2 where doubling could overflow.
+    # A power of two scales floats exactly; −0.5 instead of −2 where doubling could overflow
+    # (the gradient of an input, or of a constant: 1e308 * x at x = 1 overflows only there).
     seed = -0.5 if max(map(abs, analytic)) > 1e300 else -2.0
-    seeded = _gradient(f, xs, seed=seed)
+    try:
+        seeded = _gradient(f, xs, seed=seed)
+    except DomainError:
+        seed = -0.5
+        seeded = _gradient(f, xs, seed=seed)
     expected = [seed * g for g in analytic]
     if not all(_agrees(s, e, 1e-300, 1e-12) for s, e in zip(seeded, expected, strict=True)):
         problems.append(
@@ -647,10 +747,7 @@ def _check(
                 "estimates"
             )
         elif r.verdict == "inconclusive":
-            problems.append(
-                f"{r.name}: inconclusive: rounding error swamps every step of the sweep (f is "
-                "large compared with how much it changes), so the derivative cannot be checked"
-            )
+            problems.append(f"{r.name}: inconclusive: {_why_inconclusive(r)}")
         elif r.verdict == "kink":
             crossed = next(e.note for e in r.estimates)
             kinks.append(

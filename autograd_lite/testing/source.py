@@ -3,6 +3,11 @@
 >>> print(reproduce(lambda x: x.exp(), [1.0], {"order": 2}))   # doctest: +NORMALIZE_WHITESPACE
 from autograd_lite import Value; from autograd_lite.testing import check_grad;
 check_grad(lambda x: x.exp(), [1.0], order=2)
+
+Also the one table of how each op is written in Python (:data:`SYNTAX`), shared by the
+expressions that strategies draw, the lambdas rebuilt from a graph when a function's own source
+cannot be found, and the programs :func:`~autograd_lite.testing.check_engine` writes for another
+engine's class.
 """
 
 from __future__ import annotations
@@ -14,7 +19,108 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["reproduce"]
+from ..engine import Value, topological_order
+
+__all__ = ["SYNTAX", "graph_lambda", "reproduce"]
+
+SYNTAX: dict[str, str] = {
+    "add": "{0} + {1}",
+    "sub": "{0} - {1}",
+    "mul": "{0} * {1}",
+    "truediv": "{0} / {1}",
+    "neg": "-{0}",
+    "pos": "+{0}",
+    "sum": "Value.sum([{all}])",
+    "linear": "Value.linear([{weights}], [{inputs}], {bias})",
+    "pow": "{0} ** {p0}",
+    "vpow": "{0} ** {1}",
+    "exp": "{0}.exp()",
+    "log": "{0}.log()",
+    "sqrt": "{0}.sqrt()",
+    "tanh": "{0}.tanh()",
+    "sigmoid": "{0}.sigmoid()",
+    "relu": "{0}.relu()",
+    "leaky_relu": "{0}.leaky_relu({p0})",
+    "abs": "abs({0})",
+    "silu": "{0}.silu()",
+    "softplus": "{0}.softplus()",
+    "sin": "{0}.sin()",
+    "cos": "{0}.cos()",
+}
+"""How each op is written in Python, filled in by :func:`written`."""
+
+_LEVEL = {"add": 1, "sub": 1, "mul": 2, "truediv": 2, "neg": 3, "pos": 3, "pow": 4, "vpow": 4}
+"""Python's precedence of the ops written with an operator (the others are calls: level 5)."""
+
+
+def _operand(text: str, level: int, op: str, position: int) -> str:
+    """``text`` (of precedence ``level``) as operand ``position`` of ``op``, in parentheses
+    where Python would otherwise group it differently."""
+    outer = _LEVEL.get(op, 5)
+    if outer == 5:  # a call: only the receiver of a method needs to be an atom
+        method = SYNTAX[op].startswith("{0}.") and position == 0
+        return f"({text})" if method and level < 5 else text
+    tighter = position == 0 if outer == 4 else position > 0  # ** groups from the right
+    if level < outer or (level == outer and tighter):
+        return f"({text})"
+    return text
+
+
+_INFIX = ("add", "sub", "mul", "truediv", "vpow")
+"""Ops whose constant operands can be written as plain numbers (next to a Value)."""
+
+
+def written(op: str, names: Sequence[str], params: Sequence[float] = (), template: str = "") -> str:
+    """``op`` applied to operands written as ``names`` (``template`` overrides :data:`SYNTAX`).
+
+    >>> written("mul", ["x0", "v2"]), written("pow", ["x0"], [3.0]), written("sum", ["a", "b"])
+    ('x0 * v2', 'x0 ** 3.0', 'Value.sum([a, b])')
+    """
+    fields = {f"p{i}": repr(p) for i, p in enumerate(params)}
+    return (template or SYNTAX[op]).format(
+        *names,
+        all=", ".join(names),
+        weights=", ".join(names[:-1:2]),
+        inputs=", ".join(names[1:-1:2]),
+        bias=names[-1] if names else "",
+        **fields,
+    )
+
+
+def graph_lambda(inputs: Sequence[Value], out: Value, names: Sequence[str]) -> str | None:
+    """A lambda that rebuilds ``out`` from ``inputs`` (named ``names``), read off its graph:
+    what f computed at this point (other points may take other branches). Constants are
+    written as numbers. None if the text would be too long to read.
+
+    >>> from autograd_lite import Value
+    >>> x = Value(2.0)
+    >>> graph_lambda([x], (x * 3).exp() + x, ["x"])
+    'lambda x: (x * 3.0).exp() + x'
+    """
+    text: dict[Value, str] = dict(zip(inputs, names, strict=True))
+    for node in topological_order(out):
+        if node in text:
+            continue
+        if not node.parents:
+            text[node] = f"Value({node.data!r})"
+            continue
+        operands = []
+        for k, p in enumerate(node.parents):
+            constant = not p.parents and p not in inputs
+            if (
+                constant
+                and node.op in _INFIX
+                and any(q.parents or q in inputs for q in node.parents)
+            ):
+                level = 5 if p.data >= 0 else 3
+                operands.append(_operand(repr(p.data), level, node.op, k))
+            else:
+                operands.append(_operand(text[p], _LEVEL.get(p.op, 5), node.op, k))
+        text[node] = written(node.op, operands, node.op_args)
+        if len(text[node]) > 2000:
+            return None
+    return f"lambda {', '.join(names)}: {text[out]}"
+
 
 _PREFIX = "from autograd_lite import Value; from autograd_lite.testing import check_grad; "
 
@@ -45,8 +151,9 @@ def _lambda_text(f: Callable[..., Any]) -> str | None:
     return None
 
 
-def _setup_and_name(f: Callable[..., Any]) -> tuple[str, str]:
-    """Code that defines f (or imports it), and the expression that names it."""
+def _setup_and_name(f: Callable[..., Any], rebuilt: str | None) -> tuple[str, str]:
+    """Code that defines f (or imports it), and the expression that names it; ``rebuilt`` is
+    f read off its graph, for when its source cannot be found."""
     source = getattr(f, "source", None)
     if isinstance(source, str) and source.startswith("def "):  # a drawn Expression
         return f"exec({source!r}); ", source[4 : source.index("(")]
@@ -57,17 +164,30 @@ def _setup_and_name(f: Callable[..., Any]) -> tuple[str, str]:
             return "", text
     module = getattr(f, "__module__", None)
     qualname = getattr(f, "__qualname__", name)
-    if module and module != "__main__" and "<" not in qualname:
+    if module and module != "__main__" and qualname.isidentifier():
+        return f"from {module} import {qualname}; ", qualname
+    if module and module != "__main__" and qualname and "<" not in qualname:  # a method
         return f"from {module} import {qualname.split('.')[0]}; ", qualname
     with contextlib.suppress(OSError, TypeError):
         definition = textwrap.dedent(inspect.getsource(f))
         if definition.startswith("def "):
             return f"exec({definition!r}); ", name
-    return "", f"<{qualname}: no source available>"
+    if rebuilt is not None:
+        return "", rebuilt
+    return "", (
+        f"<{qualname}: no source found; define it in a .py file (or a notebook cell) so this "
+        "line can show it>"
+    )
 
 
-def reproduce(f: Callable[..., Any], xs: Sequence[float], options: Mapping[str, Any]) -> str:
-    """One line of Python that runs the same check again."""
-    setup, name = _setup_and_name(f)
+def reproduce(
+    f: Callable[..., Any],
+    xs: Sequence[float],
+    options: Mapping[str, Any],
+    rebuilt: str | None = None,
+) -> str:
+    """One line of Python that runs the same check again. ``rebuilt`` (from
+    :func:`graph_lambda`) stands in for f when f's own source cannot be found."""
+    setup, name = _setup_and_name(f, rebuilt)
     extra = "".join(f", {key}={value!r}" for key, value in options.items())
     return f"{_PREFIX}{setup}check_grad({name}, {list(xs)!r}{extra})"

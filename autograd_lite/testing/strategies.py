@@ -35,6 +35,7 @@ except ImportError as error:  # pragma: no cover - exercised by a subprocess tes
 
 from ..engine import Value
 from ..ops import RULES, FloatMath
+from .source import written
 
 __all__ = ["Expression", "expressions", "leaves", "op_inputs"]
 
@@ -50,31 +51,6 @@ STEEPEST = 100.0
 _NUMBER_PARAMS: dict[str, Sequence[float]] = {
     "pow": (2.0, 3.0, -1.0, 0.5, 1.5, -0.5, 0.0, 1.0),
     "leaky_relu": (0.01, 0.1, 0.3),
-}
-
-# How each op is written in Python, filled in with operand names and parameters.
-_SYNTAX: dict[str, str] = {
-    "add": "{0} + {1}",
-    "sub": "{0} - {1}",
-    "mul": "{0} * {1}",
-    "truediv": "{0} / {1}",
-    "neg": "-{0}",
-    "pos": "+{0}",
-    "sum": "Value.sum([{all}])",
-    "pow": "{0} ** {p0}",
-    "vpow": "{0} ** {1}",
-    "exp": "{0}.exp()",
-    "log": "{0}.log()",
-    "sqrt": "{0}.sqrt()",
-    "tanh": "{0}.tanh()",
-    "sigmoid": "{0}.sigmoid()",
-    "relu": "{0}.relu()",
-    "leaky_relu": "{0}.leaky_relu({p0})",
-    "abs": "abs({0})",
-    "silu": "{0}.silu()",
-    "softplus": "{0}.softplus()",
-    "sin": "{0}.sin()",
-    "cos": "{0}.cos()",
 }
 
 
@@ -205,13 +181,7 @@ class Expression:
     def source(self) -> str:
         lines = [f"def f({', '.join(self._name(i) for i in range(self.n_inputs))}):"]
         for k, step in enumerate(self.steps, start=self.n_inputs):
-            names = [self._name(i) for i in step.operands]
-            params = {f"p{i}": repr(p) for i, p in enumerate(step.params)}
-            if step.op == "linear":  # operands (w₀, x₀, w₁, x₁, …, b)
-                ws, xs = ", ".join(names[:-1:2]), ", ".join(names[1:-1:2])
-                text = f"Value.linear([{ws}], [{xs}], {names[-1]})"
-            else:
-                text = _SYNTAX[step.op].format(*names, all=", ".join(names), **params)
+            text = written(step.op, [self._name(i) for i in step.operands], step.params)
             lines.append(f"    v{k} = {text}")
         lines.append(f"    return {self._name(self.output)}")
         return "\n".join(lines)
@@ -247,7 +217,9 @@ def expressions(
     Args:
         n_inputs: the number of inputs, or a (min, max) range.
         max_steps: the most ops in the program.
-        ops: the ops to choose from (default: every op in the rule table).
+        ops: the ops to choose from (default: every op in the rule table). The nodes that
+            nothing else uses are added up at the end, with ``sum`` if it is among them, else
+            with a chain of ``add`` (else only the last is returned).
         require: an op that must appear: the first step applies it to inputs drawn from its
             domain (:func:`op_inputs`).
     """
@@ -290,11 +262,16 @@ def expressions(
         step = draw(st.sampled_from(candidates[draw(st.sampled_from(sorted(candidates)))]))
         steps.append(step)
         values.append(RULES[step.op].forward(*(values[i] for i in step.operands), *step.params))
-    # The output uses every node nothing else used, so no step is dead code.
+    # The output uses every node nothing else used, so no step is dead code: one n-ary sum, or
+    # a chain of additions when the pool has no sum (another engine's class may have none).
     used = {i for step in steps for i in step.operands}
     sinks = [k for k in range(n, n + len(steps)) if k not in used]
-    if len(sinks) > 1:
+    if len(sinks) > 1 and "sum" in pool:
         steps.append(Step("sum", tuple(sinks)))
+    elif len(sinks) > 1 and "add" in pool:
+        steps.append(Step("add", (sinks[0], sinks[1])))
+        for sink in sinks[2:]:
+            steps.append(Step("add", (n + len(steps) - 1, sink)))
     output = n + len(steps) - 1 if steps else 0
     inputs = tuple(values[:n])
     return Expression(n_inputs=n, steps=tuple(steps), inputs=inputs, output=output)

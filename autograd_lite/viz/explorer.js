@@ -60,9 +60,14 @@ function autogradLiteExplorer(root, options) {
   // blank line under each row, where the current step writes "× 75 = 300".
   var boxes = nodes.map(function (node, k) {
     var group = part("n" + k);
-    var grad = textsOf(group, /^\s*grad /)[0] || null;
+    // The gradient is the last "grad …" line (a label may itself start with "grad "); the title
+    // is two lines above it (title, data, grad), and is never a row, even if it starts with ∂.
+    var texts = textsOf(group, /[\s\S]*/);
+    var grads = textsOf(group, /^\s*grad /);
+    var grad = grads.length ? grads[grads.length - 1] : null;
+    var title = grad ? texts[texts.indexOf(grad) - 2] : null;
     if (grad) centre(grad);
-    var rows = textsOf(group, /^\s*∂/);
+    var rows = textsOf(group, /^\s*∂/).filter(function (text) { return text !== title; });
     if (rows.length !== node.operands.length) rows = [];
     var products = rows.map(function (row) {
       var below = row.nextElementSibling;

@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from ..engine import Value, topological_order
+from ..engine import Value, topological_order, type_name
 from ..ops import RULES
 from .frames import BackwardStep, backward_frames, backward_steps
 from .graph import DEFAULT_MAX_NODES, bracketed
+from .render import layout
 from .style import ROLE_COLOURS, clean_text, node_names, number, role
 
 __all__ = ["Explorer", "explore", "explorer_data"]
@@ -83,7 +84,7 @@ def explorer_data(root: Value, seed: float = 1.0) -> dict[str, Any]:
     ``root.backward(seed)`` would raise.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"explorer_data needs a Value, got {type(root).__name__}")
+        raise TypeError(f"explorer_data needs a Value, got {type_name(root)}")
     steps = backward_steps(root, seed)
     order = topological_order(root)
     index = {id(node): k for k, node in enumerate(order)}
@@ -334,6 +335,7 @@ def explore(
     seed: float = 1.0,
     rankdir: str = "auto",
     max_nodes: int = DEFAULT_MAX_NODES,
+    timeout: float = 60.0,
 ) -> Explorer:
     """An interactive page to step through the backward pass of ``root``.
 
@@ -348,6 +350,7 @@ def explore(
         seed: the gradient to start from, ∂L/∂root (as in ``root.backward(seed)``).
         rankdir: ``"auto"``, ``"LR"``, ``"TB"``, ``"RL"`` or ``"BT"``, as for draw_graph.
         max_nodes: refuse graphs with more boxes than this (:class:`GraphTooLargeError`).
+        timeout: seconds Graphviz may take to lay the graph out (TimeoutError after).
 
     Raises TypeError if ``root`` is not a Value, what ``root.backward(seed)`` would raise for a
     bad seed, and :class:`GraphvizNotFoundError` (with install commands) without ``dot``.
@@ -368,7 +371,7 @@ def explore(
     TypeError: explore needs a Value, got float
     """
     if not isinstance(root, Value):
-        raise TypeError(f"explore needs a Value, got {type(root).__name__}")
+        raise TypeError(f"explore needs a Value, got {type_name(root)}")
     # The graph shares the page with the controls and panels: a narrower width than a
     # notebook's keeps its text readable (about 650 px of graph area).
     frame = backward_frames(
@@ -376,4 +379,5 @@ def explore(
     )[0]
     frame.attr(label="")  # the page has its own caption, under the graph
     data = explorer_data(root, seed)
-    return Explorer(_inline_svg(frame.pipe(format="svg", encoding="utf-8")), data)
+    svg = layout(frame, "svg", timeout=timeout).decode("utf-8")
+    return Explorer(_inline_svg(svg), data)

@@ -203,13 +203,11 @@ class BackwardFrames(Sequence[Drawing]):
             graph.node(f"n{i}", box_label(box, self._rankdir), id=f"n{i}", **scene.group_of(i))
         current = self._steps[k].node if k > 0 else None
         for i, node in enumerate(scene.order):
-            for j, parent in enumerate(node.parents):
+            for j in range(len(node.parents)):
                 attrs = {"id": f"e{i}_{j}"}
                 if i == current:
                     attrs.update(color="#d94801", penwidth="2.5")
-                graph.edge(
-                    f"n{scene.index[id(parent)]}", scene.head(i, j, self._rankdir, True), **attrs
-                )
+                graph.edge(scene.tail(graph, i, j), scene.head(i, j, self._rankdir, True), **attrs)
         return graph
 
     def _rows(self, node: Value, i: int, current: BackwardStep | None) -> list[Row]:

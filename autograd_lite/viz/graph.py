@@ -30,7 +30,7 @@ from typing import Any
 
 import graphviz
 
-from ..engine import Value, local_derivatives, topological_order
+from ..engine import Value, local_derivatives, topological_order, type_name
 from ..ops import RULES
 from .render import (
     INSTALL_HELP,
@@ -375,9 +375,9 @@ def draw_graph(
     if collapse not in (None, "neuron", "layer"):
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
     if not isinstance(root, Value):
-        raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
+        raise TypeError(f"draw_graph needs a Value, got {type_name(root)}")
     if highlight is not None and not isinstance(highlight, Value):
-        raise TypeError(f"highlight must be a Value, got {type(highlight).__name__}")
+        raise TypeError(f"highlight must be a Value, got {type_name(highlight)}")
     scene = Scene(root, collapse=collapse, max_nodes=max_nodes)
     return scene.draw(
         rankdir=rankdir,
@@ -399,7 +399,7 @@ class Scene:
         self, root: Value, *, collapse: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
     ) -> None:
         if not isinstance(root, Value):
-            raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
+            raise TypeError(f"draw_graph needs a Value, got {type_name(root)}")
         self.root = root
         order = topological_order(root)
         self.order = order
@@ -515,6 +515,19 @@ class Scene:
                 extra = html.escape(f"× {number(node.grad)} = {number(local * node.grad)}")
             rows.append(Row(f"p{j}", derivative_text(operand, local), extra))
         return rows
+
+    def tail(self, graph: Drawing, k: int, j: int) -> str:
+        """Where the edge of operand j of box k starts: the operand's box, or (for a far use of
+        a value used far away many times) a small copy of it, added to ``graph`` here."""
+        parent = self.order[k].parents[j]
+        if (k, j) not in self.copied:
+            return f"n{self.index[id(parent)]}"
+        name = f"c{k}_{j}"
+        graph.node(name, html.escape(self.name(parent)), shape="box", style="rounded,dashed",
+                   fontsize="9", margin="0.04,0.02", height="0.2", width="0.3", color="#888888",
+                   tooltip=f"a copy of {clean_text(self.name(parent), 200)}, drawn here so the "
+                           "edge stays short")  # fmt: skip
+        return name
 
     def head(self, k: int, j: int, rankdir: str, with_rows: bool) -> str:
         """Where the edge of operand j of box k ends: its row, or the box."""
@@ -662,14 +675,7 @@ class Scene:
                         head = _summary_id(head_key) if head_key else f"n{k}"
                         merged[(tail, head)] = merged.get((tail, head), 0) + 1
                     continue
-                tail = f"n{self.index[id(parent)]}"
-                if (k, j) in self.copied:
-                    tail = f"c{k}_{j}"
-                    graph.node(tail, html.escape(self.name(parent)), shape="box",
-                               style="rounded,dashed", fontsize="9", margin="0.04,0.02",
-                               height="0.2", width="0.3", color="#888888",
-                               tooltip=f"a copy of {clean_text(self.name(parent), 200)}, "
-                                       "drawn here so the edge stays short")  # fmt: skip
+                tail = self.tail(graph, k, j)
                 attrs = {"id": f"e{k}_{j}"}
                 if contributions and self.has_grads and largest:
                     width = 0.8 + 3.2 * abs(local * node.grad) / largest
