@@ -117,6 +117,17 @@ def test_unlabelled_output_is_called_out_and_the_legend_says_what_grad_is() -> N
     assert "grad = ∂f/∂(box)" in draw_graph(_chain()).source
 
 
+def test_a_box_drawn_after_backward_from_elsewhere_does_not_claim_grad_of_itself() -> None:
+    x = Value(2.0, label="x")
+    u = x * x
+    f = u * 3
+    f.backward()
+    source = draw_graph(u).source  # grads are ∂f/∂(box), and u's own is 3
+    assert "grad = ∂out/∂(box)" not in source
+    assert "not of out, whose own grad is 3, not 1" in source
+    assert "not computed" not in source
+
+
 def test_before_backward_gradients_are_question_marks_and_the_legend_says_why() -> None:
     x = Value(2.0, label="x")
     y = x * x
@@ -296,7 +307,7 @@ def test_collapsed_neurons_in_index_order_and_coloured() -> None:
     out = model([1.0, 2.0])
     out.backward()
     source = draw_graph(out, collapse="neuron", color_gradients=True).source
-    height = {name: float(y) for _, name, _, y, *_ in _positions(source)}
+    height = {name: float(y) for kind, name, _, y, *_ in _positions(source) if kind == "node"}
     stacked = sorted((n for n in height if n.startswith("s_layer0")), key=lambda n: -height[n])
     assert stacked == [f"s_layer0_neuron{k}" for k in range(12)]  # top to bottom
     fills = re.findall(r'^\s*s_layer0_neuron\d+ \[label=<<table[^>]*bgcolor="(#\w+)"', source,
@@ -311,9 +322,21 @@ def test_parameters_are_drawn_in_index_order() -> None:
     source = draw_graph(out, highlight=model.layers[0].neurons[0].w[2]).source
     titles = dict(re.findall(r"\t(n\d+) \[label=<.*?<b>(w\d|b)</b>", source))
     assert list(titles.values()) == ["w0", "w1", "w2", "w3", "b"]
-    height = {name: float(y) for _, name, _, y, *_ in _positions(source)}
+    height = {name: float(y) for kind, name, _, y, *_ in _positions(source) if kind == "node"}
     assert sorted(titles, key=lambda n: -height[n]) == list(titles)  # stacked in index order
     assert "#d94801" in source and "#cccccc" in source  # emphasised and faded
+
+
+def test_highlight_through_collapsed_layers_fades_and_emphasises_summaries() -> None:
+    model = MLP(2, [3, 3, 1], seed=0)
+    out = model([1.0, 2.0])
+    out.backward()
+    w = model.layers[1].neurons[1].w[0]  # inside the collapsed layer1
+    source = draw_graph(out, collapse="neuron", highlight=w).source
+    assert 'color="#cccccc"' in _node_line(source, "s_layer1_neuron0")  # not on the path
+    assert 'color="black"' in _node_line(source, "s_layer1_neuron1")  # holds w
+    assert re.search(r"s_layer1_neuron1 -> s_layer2_neuron0 \[color=\"#d94801\"", source)
+    assert re.search(r"s_layer1_neuron0 -> s_layer2_neuron0 \[color=\"#cccccc\"", source)
 
 
 def _hinge_over_ten_samples() -> Value:
@@ -331,6 +354,25 @@ def test_size_limit_is_checked_after_collapsing() -> None:
     source = draw_graph(loss, collapse="layer", max_nodes=600).source
     assert "layer0 · sample 9" in source and "layer1 · parameters" in source
     assert "272 parameters" in source
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "5", None, True])
+def test_max_nodes_must_be_a_positive_whole_number(bad: object) -> None:
+    with pytest.raises(ValueError, match="max_nodes must be a whole number >= 1"):
+        draw_graph(_small(), max_nodes=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="backward_frames: max_nodes"):
+        backward_frames(_small(), max_nodes=bad)  # type: ignore[arg-type]
+
+
+def test_frames_name_themselves_in_errors() -> None:
+    with pytest.raises(TypeError, match="backward_frames needs a Value, got float"):
+        backward_frames(3.0)  # type: ignore[arg-type]
+    y = Value(1.0)
+    for _ in range(200):
+        y = y * 1.01
+    with pytest.raises(GraphTooLargeError) as info:
+        backward_frames(y, max_nodes=100)
+    assert "collapse" not in str(info.value)  # frames cannot collapse
 
 
 def test_size_limit_refuses_quickly_with_advice() -> None:
@@ -456,10 +498,11 @@ def test_value_draw_is_draw_graph() -> None:
 
 
 def _positions(source: str) -> list[list[str]]:
+    """The graph's size, then each node's name, place and size, as dot lays them out."""
     plain = subprocess.run(
         ["dot", "-Tplain"], input=source, capture_output=True, text=True, check=True
     ).stdout
-    return [line.split()[:6] for line in plain.splitlines() if line.startswith("node ")]
+    return [line.split()[:6] for line in plain.splitlines() if line.startswith(("graph ", "node "))]
 
 
 def test_backward_steps_add_up_to_backward() -> None:
@@ -484,8 +527,8 @@ def test_frames_fill_gradients_in_reverse_order_and_keep_their_layout(tmp_path: 
     assert "grad 300" in _node_line(last, "n0")
     assert "× 1 = 75" in frames[1].source  # ∂f/∂u = 75 times the seed
     assert "× 75 = 300" in last
-    layouts = [_positions(frame.source) for frame in frames]
-    assert all(layout == layouts[0] for layout in layouts)
+    layouts = [_positions(frame.source) for frame in frames]  # the picture's size, every box
+    assert all(layout == layouts[0] for layout in layouts)  # nothing moves, nothing grows
     written = save_frames(frames, tmp_path / "frames")
     assert [path.name for path in written] == [f"frame_{k:03d}.svg" for k in range(4)]
     f.backward()

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
 
-from ..engine import Value, gradients, local_derivatives, topological_order
+from ..engine import Value, gradients, local_derivatives, topological_order, type_name
 from ..ops import RULES
 from .graph import (
     DEFAULT_MAX_NODES,
     MAX_ROWS,
+    RANKDIRS,
     WIDTH_BUDGET,
     Box,
     Drawing,
@@ -82,7 +83,7 @@ def backward_steps(root: Value, seed: float = 1.0) -> list[BackwardStep]:
     DomainError (naming the op) where a gradient is not a finite number.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"backward_steps needs a Value, got {type(root).__name__}")
+        raise TypeError(f"backward_steps needs a Value, got {type_name(root)}")
     gradients(root, [], seed=seed)  # validates the seed and refuses exactly where backward() would
 
     order = topological_order(root)
@@ -245,8 +246,11 @@ def _caption(scene: Scene, steps: Sequence[BackwardStep], k: int) -> str:
     step = steps[k]
     name = bracketed(scene.names[step.node])
     total = len(steps) - 1
-    if k == 0:
-        return f"Step 0 of {total}: the seed ∂{symbol}/∂{symbol} = {number(step.gradient)}"
+    if k == 0:  # two lines, as every other caption: the picture keeps its height
+        return (
+            f"Step 0 of {total}: the seed ∂{symbol}/∂{symbol} = {number(step.gradient)}.\n"
+            "Nothing has been passed on yet: every other gradient is ?"
+        )
     node = scene.order[step.node]
     names = operand_names(node, scene.names, scene.index)
     upstream = number(step.gradient)
@@ -281,9 +285,11 @@ def backward_frames(
     iterated, so a graph of a thousand nodes costs nothing until its frames are drawn.
     Raises what ``root.backward(seed)`` would raise.
     """
-    if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    scene = Scene(root, max_nodes=max_nodes)
+    if rankdir not in RANKDIRS:
+        raise ValueError(
+            f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, got {rankdir!r}"
+        )
+    scene = Scene(root, max_nodes=max_nodes, caller="backward_frames")
     steps = backward_steps(root, seed)
     return BackwardFrames(scene, steps, rankdir, width_budget)
 

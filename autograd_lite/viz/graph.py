@@ -72,7 +72,7 @@ _HIGHLIGHT = "#d94801"  # orange: highlighted paths, the current step of a backw
 _FADED = "#cccccc"
 _SUMMARY_FILL = "#fff7bc"
 _ROW_FILL = "#f2f2f2"
-_RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
+RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 _COMPASS = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 
 
@@ -299,7 +299,12 @@ def _groups(order: Sequence[Value], collapse: str | None) -> dict[int, str]:
 
 
 def _summary_label(
-    key: str, members: list[Value], outputs: list[Value], has_grads: bool, fill: str
+    key: str,
+    members: list[Value],
+    outputs: list[Value],
+    has_grads: bool,
+    fill: str,
+    faded: bool = False,
 ) -> str:
     def span(values: list[float]) -> str:
         low, high = min(values), max(values)
@@ -320,9 +325,11 @@ def _summary_label(
         lines.append(html.escape(f"{len(params)} parameters, {span([n.data for n in params])}"))
         if has_grads:
             lines.append(html.escape(f"grad {span([n.grad for n in params])}"))
-    rows = "".join(f"<tr><td>{line}</td></tr>" for line in lines)
+    font = '<font color="#999999">{}</font>' if faded else "{}"
+    rows = "".join(f"<tr><td>{font.format(line)}</td></tr>" for line in lines)
+    border = _FADED if faded else "black"
     return (
-        f'<<table border="1" style="rounded" bgcolor="{fill}" cellborder="0" '
+        f'<<table border="1" style="rounded" color="{border}" bgcolor="{fill}" cellborder="0" '
         f'cellspacing="0" cellpadding="2">{rows}</table>>'
     )
 
@@ -368,14 +375,12 @@ def draw_graph(
     the gradients are not computed yet. A value used by many ops far apart (x in x + x + … + x)
     is drawn once in full and as a small copy beside each far use, which keeps ``dot`` fast.
     """
-    if rankdir not in _RANKDIRS:
+    if rankdir not in RANKDIRS:
         raise ValueError(
-            f"rankdir must be one of {', '.join(map(repr, _RANKDIRS))}, got {rankdir!r}"
+            f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, got {rankdir!r}"
         )
     if collapse not in (None, "neuron", "layer"):
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_graph needs a Value, got {type_name(root)}")
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"highlight must be a Value, got {type_name(highlight)}")
     scene = Scene(root, collapse=collapse, max_nodes=max_nodes)
@@ -396,10 +401,17 @@ class Scene:
     draw from the same scene, so every picture of a graph has the same boxes."""
 
     def __init__(
-        self, root: Value, *, collapse: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
+        self,
+        root: Value,
+        *,
+        collapse: str | None = None,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        caller: str = "draw_graph",
     ) -> None:
         if not isinstance(root, Value):
-            raise TypeError(f"draw_graph needs a Value, got {type_name(root)}")
+            raise TypeError(f"{caller} needs a Value, got {type_name(root)}")
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+            raise ValueError(f"{caller}: max_nodes must be a whole number >= 1, got {max_nodes!r}")
         self.root = root
         order = topological_order(root)
         self.order = order
@@ -410,12 +422,15 @@ class Scene:
         boxes = sum(1 for node in order if id(node) not in self.group)
         boxes += len(set(self.group.values())) + len(self.copied)
         if boxes > max_nodes:
-            advice = (
-                "draw one sample or one neuron, collapse neurons or layers (collapse='neuron' "
-                "or 'layer')"
-                if collapse is None
-                else "draw fewer samples, collapse='layer'"
-            )
+            if caller != "draw_graph":  # frames and the explorer draw every box
+                advice = "one sample, one neuron"
+            elif collapse is None:
+                advice = (
+                    "one sample or one neuron, or collapse neurons or layers "
+                    "(collapse='neuron' or 'layer')"
+                )
+            else:
+                advice = "fewer samples, or collapse='layer'"
             raise GraphTooLargeError(
                 f"the drawing would have {boxes} boxes ({len(order)} values), more than "
                 f"max_nodes={max_nodes}: Graphviz would take minutes to lay it out. "
@@ -424,7 +439,10 @@ class Scene:
         self.names = node_names(order)
         self.chains = self._chains()
         self.symbol = clean_text(root.label) if root.label else "out"
-        self.has_grads = root.grad != 0.0
+        # Gradients exist once any node has one; they are derivatives *of this root* when its
+        # own is 1 (backward() was called on it), else of whatever output backward() ran from.
+        self.has_grads = any(node.grad != 0.0 for node in order)
+        self.grads_of_root = root.grad == 1.0
 
     def _copied_edges(self) -> set[tuple[int, int]]:
         """(consumer position, operand j) of the edges drawn from a copy of their operand:
@@ -611,7 +629,7 @@ class Scene:
             target.node(name, box_label(box, rankdir), id=name, tooltip=self.tooltip(node),
                         **self.group_of(self.index[id(node)]))  # fmt: skip
             lines.setdefault(node.scope if clusters else "", []).extend(target.body)
-        summaries = self._summaries(color_gradients, scale)
+        summaries = self._summaries(color_gradients, scale, on_path)
         for key in sorted(summaries, key=natural_key):
             target = graphviz.Digraph()
             target.node(_summary_id(key), summaries[key], id=_summary_id(key))
@@ -627,7 +645,9 @@ class Scene:
             ))  # fmt: skip
         return graph
 
-    def _summaries(self, color_gradients: bool, scale: float) -> dict[str, str]:
+    def _summaries(
+        self, color_gradients: bool, scale: float, on_path: set[int] | None = None
+    ) -> dict[str, str]:
         """The labels of the summary boxes of collapsed modules, by key."""
         members: dict[str, list[Value]] = {}
         for node in self.order:
@@ -645,7 +665,8 @@ class Scene:
             fill = _SUMMARY_FILL
             if color_gradients and self.has_grads:
                 fill = gradient_colour(max((n.grad for n in outputs or nodes), key=abs), scale)
-            result[key] = _summary_label(key, nodes, outputs, self.has_grads, fill)
+            faded = on_path is not None and not any(id(n) in on_path for n in nodes)
+            result[key] = _summary_label(key, nodes, outputs, self.has_grads, fill, faded)
         return result
 
     def _emit_edges(
@@ -663,6 +684,7 @@ class Scene:
             default=0.0,
         )  # fmt: skip
         merged: dict[tuple[str, str], int] = {}
+        merged_on_path: set[tuple[str, str]] = set()  # merged edges that carry a highlighted path
         for k, node in enumerate(self.order):
             if not node.parents:
                 continue
@@ -674,6 +696,8 @@ class Scene:
                         tail = _summary_id(tail_key) if tail_key else f"n{self.index[id(parent)]}"
                         head = _summary_id(head_key) if head_key else f"n{k}"
                         merged[(tail, head)] = merged.get((tail, head), 0) + 1
+                        if on_path is not None and not faded(node, parent):
+                            merged_on_path.add((tail, head))
                     continue
                 tail = self.tail(graph, k, j)
                 attrs = {"id": f"e{k}_{j}"}
@@ -687,7 +711,11 @@ class Scene:
                     attrs["penwidth"] = attrs.get("penwidth", "2.2")
                 graph.edge(tail, self.head(k, j, rankdir, with_rows), **attrs)
         for (tail, head), count in merged.items():
-            graph.edge(tail, head, **({"label": f"{count} edges"} if count > 1 else {}))
+            attrs = {"label": f"{count} edges"} if count > 1 else {}
+            if on_path is not None:  # as for single edges: on the path, or faded
+                on = (tail, head) in merged_on_path
+                attrs.update(color=_HIGHLIGHT if on else _FADED, penwidth="2.2" if on else "1")
+            graph.edge(tail, head, **attrs)
 
     def legend(
         self,
@@ -723,9 +751,14 @@ class Scene:
                 lines.append(
                     f'<table border="0" cellspacing="4" cellpadding="2"><tr>{swatches}</tr></table>'
                 )
-            if self.has_grads:
+            if self.has_grads and self.grads_of_root:
                 lines.append(
                     f"grad = ∂{symbol}/∂(box): how much {symbol} changes per unit change of the box"
+                )
+            elif self.has_grads:
+                lines.append(
+                    f"grad: from the last backward() pass, of the output it started from (not of "
+                    f"{symbol}, whose own grad is {html.escape(number(self.root.grad))}, not 1)"
                 )
             if edge_derivatives:
                 lines.append(

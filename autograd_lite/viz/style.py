@@ -44,7 +44,7 @@ NAME_LIMIT = 24
 
 ROLE_COLOURS = {  # fill colours by role, when gradients are not coloured
     "input": "#deebf7",
-    "parameter": "#fee6ce",
+    "parameter": "#e9e3f5",  # lavender: apart from the oranges of a backward step
     "constant": "#f0f0f0",
     "intermediate": "#ffffff",
     "output": "#e5f5e0",
