@@ -38,30 +38,17 @@ from xml.etree import ElementTree
 from ..engine import Value, topological_order, type_name
 from ..ops import RULES
 from .frames import BackwardStep, backward_frames, backward_steps
-from .graph import DEFAULT_MAX_NODES, bracketed
+from .graph import DEFAULT_MAX_NODES, bracketed, input_name
 from .render import layout
 from .style import ROLE_COLOURS, clean_text, node_names, number, role
 
 __all__ = ["Explorer", "explore", "explorer_data"]
 
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _NAME_LIMIT = 200  # characters of a label kept in the details panel
 _PASSED_IN_CAPTION = 4  # operands named in a caption; the step panel lists them all
 
 
 # -- what the page shows ---------------------------------------------------------------------------
-
-
-def _input_name(node: Value, j: int) -> str:
-    """The rule's name for operand ``j`` of ``node``: a, b, x; xᵢ of a sum; wᵢ, xᵢ, b of linear."""
-    rule = RULES[node.op]
-    if node.op == "linear":
-        if j == len(node.parents) - 1:
-            return "b"
-        return f"{'wx'[j % 2]}{j // 2}".translate(_SUBSCRIPT)
-    if rule.variadic:
-        return f"{rule.inputs[0][0]}{j}".translate(_SUBSCRIPT)
-    return rule.inputs[j]
 
 
 def _receivers(node: Value, names: list[str], index: dict[int, int]) -> list[str]:
@@ -153,7 +140,7 @@ def explorer_data(root: Value, seed: float = 1.0) -> dict[str, Any]:
             entry.update(formula=rule.formula, derivative=rule.derivative)
             entry["params"] = [[p, repr(v)] for p, v in zip(rule.params, node.op_args, strict=True)]
             for j, (parent, local) in enumerate(zip(node.parents, locals_[k], strict=True)):
-                name, operand = names[index[id(parent)]], _input_name(node, j)
+                name, operand = names[index[id(parent)]], input_name(node, j)
                 which = operand if name == operand else f"{operand} = {name}"
                 entry["operands"].append(f"{which}: ∂/∂{operand} = {local!r}")
         nodes.append(entry)

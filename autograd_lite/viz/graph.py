@@ -187,20 +187,28 @@ def bracketed(name: str) -> str:
     return name if re.fullmatch(r"[\w.²³⁴⁵⁶⁷⁸⁹⁰¹⁻]+|\w+\(.*\)", name) else f"({name})"
 
 
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def input_name(node: Value, j: int) -> str:
+    """The rule's name for operand ``j`` of ``node``: a, b, x; xᵢ of a sum; wᵢ, xᵢ, b of linear."""
+    rule = RULES[node.op]
+    if node.op == "linear":
+        if j == len(node.parents) - 1:
+            return "b"
+        return f"{'wx'[j % 2]}{j // 2}".translate(_SUBSCRIPT)
+    if rule.variadic:
+        return f"{rule.inputs[0][0]}{j}".translate(_SUBSCRIPT)
+    return rule.inputs[j]
+
+
 def operand_names(node: Value, names: Sequence[str], index: dict[int, int]) -> list[str]:
     """How the rows of ``node`` call its operands: their names when short, else the rule's
-    names for its inputs (a, b, x; w0, x0, …, b for a neuron's sum; xs0, xs1, … for a sum)."""
-    rule = RULES[node.op]
-    last = len(node.parents) - 1
+    names for its inputs (:func:`input_name`)."""
     result = []
     for j, parent in enumerate(node.parents):
         name = bracketed(names[index[id(parent)]])
-        if len(name) > 8:
-            if node.op == "linear":  # operands w0, x0, w1, x1, …, b
-                name = "b" if j == last else f"{'wx'[j % 2]}{j // 2}"
-            else:
-                name = f"{rule.inputs[0]}{j}" if rule.variadic else rule.inputs[j]
-        result.append(name)
+        result.append(name if len(name) <= 8 else input_name(node, j))
     return result
 
 
