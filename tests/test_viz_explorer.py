@@ -52,7 +52,10 @@ def test_nodes_follow_the_topological_order_with_full_precision_numbers() -> Non
     assert [n["data"] for n in nodes] == ["2.0", "4.0", "1.0", "5.0", "125.0"]
     u = nodes[3]
     assert (u["op"], u["formula"], u["derivative"]) == ("add", "a + b", "∂/∂a = 1,  ∂/∂b = 1")
-    assert u["operands"] == ["a = x²: ∂/∂a = 1.0", "b = 1: ∂/∂b = 1.0"]
+    assert u["operands"] == [
+        "the rule's a, here x²: ∂/∂a = 1.0",
+        "the rule's b, here 1: ∂/∂b = 1.0",
+    ]
     assert u["gradName"] == "∂f/∂u"
     assert nodes[4]["params"] == [["c", "3.0"]]
     assert nodes[0]["operands"] == [] and nodes[0]["op"] == ""

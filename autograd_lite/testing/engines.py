@@ -1106,13 +1106,11 @@ def check_engine(
     >>> check_engine(Value, ops=["mul", "exp"], examples=10, seed=1).ops
     ['mul', 'exp']
     """
-    try:
-        from hypothesis import HealthCheck, Phase, find, settings
-        from hypothesis.errors import NoSuchExample
+    # strategies first: without Hypothesis, its ImportError names the extra to install.
+    from .strategies import expressions  # noqa: I001 (this order on purpose)
 
-        from .strategies import expressions
-    except ImportError as error:  # pragma: no cover - the message comes from strategies.py
-        raise ImportError(str(error)) from error
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample
 
     engine = value_class if isinstance(value_class, Engine) else Engine(value_class)
     if order not in (1, 2):

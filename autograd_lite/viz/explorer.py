@@ -141,7 +141,7 @@ def explorer_data(root: Value, seed: float = 1.0) -> dict[str, Any]:
             entry["params"] = [[p, repr(v)] for p, v in zip(rule.params, node.op_args, strict=True)]
             for j, (parent, local) in enumerate(zip(node.parents, locals_[k], strict=True)):
                 name, operand = names[index[id(parent)]], input_name(node, j)
-                which = operand if name == operand else f"{operand} = {name}"
+                which = operand if name == operand else f"the rule's {operand}, here {name}"
                 entry["operands"].append(f"{which}: ∂/∂{operand} = {local!r}")
         nodes.append(entry)
     return {"symbol": symbol, "nodes": nodes, "steps": step_data}

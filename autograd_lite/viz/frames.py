@@ -150,6 +150,7 @@ class BackwardFrames(Sequence[Drawing]):
         has boxes of the same size and Graphviz puts every box at the same place."""
         widths: dict[tuple[int, str], int] = {}
         running: dict[int, float] = {}
+        names, index = self._scene.names, self._scene.index
         for step in self._steps:
             for p in step.passed:
                 running[p.parent] = running.get(p.parent, 0.0) + p.contribution
@@ -157,9 +158,10 @@ class BackwardFrames(Sequence[Drawing]):
                 key = (p.parent, "grad")
                 widths[key] = max(widths.get(key, 0), _points(text))
                 key = (step.node, f"p{p.operand}")
-                # The widest a row gets: an 8-character operand name and the current step's
-                # product (a second line, but the wider of the two decides).
-                row = f"∂/∂xxxxxxxx = {number(p.local)}"
+                # The widest a row gets: its own text, or the current step's product (a second
+                # line, but the wider of the two decides).
+                name = operand_names(self._scene.order[step.node], names, index)[p.operand]
+                row = f"∂/∂{name} = {number(p.local)}"
                 product = f"× {number(step.gradient)} = {number(p.contribution)}"
                 widths[key] = max(widths.get(key, 0), _points(max(row, product, key=len)))
             key = (step.node, "grad")

@@ -208,7 +208,9 @@ def operand_names(node: Value, names: Sequence[str], index: dict[int, int]) -> l
     result = []
     for j, parent in enumerate(node.parents):
         name = bracketed(names[index[id(parent)]])
-        result.append(name if len(name) <= 8 else input_name(node, j))
+        if len(name) > 14:  # the rule's own names: w₀, x₀, b of a neuron, a and b, …
+            name = input_name(node, j)
+        result.append(name)
     return result
 
 
@@ -505,9 +507,8 @@ class Scene:
     def tooltip(self, node: Value) -> str:
         """Full precision, for hovering in an SVG."""
         part = role(node, self.root)
-        text = (
-            f"{part} {clean_text(self.name(node), 200)}: data = {node.data!r}, grad = {node.grad!r}"
-        )
+        grad = repr(node.grad) if self.has_grads else "not computed yet"
+        text = f"{part} {clean_text(self.name(node), 200)}: data = {node.data!r}, grad = {grad}"
         if node.parents:
             rule = RULES[node.op]
             text += f"; op {rule.name}: {rule.formula}; {rule.derivative}"
