@@ -59,6 +59,9 @@ _ADD, _SUB, _MUL, _DIV = RULES["add"], RULES["sub"], RULES["mul"], RULES["truedi
 _NEG, _POS, _SUM, _LINEAR = RULES["neg"], RULES["pos"], RULES["sum"], RULES["linear"]
 _POW, _VPOW = RULES["pow"], RULES["vpow"]
 
+# micrograd's spelling of the ops it has, for Value._op; others are known by their name.
+_MICROGRAD_OPS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "relu": "ReLU"}
+
 
 class _GradMode(threading.local):
     # Thread-local like PyTorch's: no_grad() in one thread does not stop recording in another.
@@ -152,13 +155,13 @@ class Value:
 
     # __slots__ keeps nodes small; tuples and floats keep them free of reference cycles, so
     # they are freed by reference counting alone, never by the (slow) cycle collector.
-    __slots__ = ("_rule", "data", "grad", "label", "op_args", "parents", "scope")
+    __slots__ = ("_data", "_rule", "grad", "label", "op_args", "parents", "scope")
 
     # NumPy defers to our reflected operators (np.float64(2) * Value) instead of trying to
     # turn a Value into an array.
     __array_ufunc__ = None
 
-    data: float
+    _data: float
     grad: float
     label: str
     parents: tuple[Value, ...]
@@ -166,10 +169,21 @@ class Value:
     scope: str
     _rule: Rule | None
 
-    def __init__(self, data: float, label: str = "") -> None:
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type_name(label)} {label!r}")
-        self.data = _real(data, label)
+    def __init__(self, data: float, label: str = "", *micrograd_args: object) -> None:
+        if micrograd_args or not isinstance(label, str):
+            # micrograd_args exist only for this message: micrograd's Value(data, _children,
+            # _op) builds an op by hand, which is the one thing that cannot work here.
+            micrograd = micrograd_args or isinstance(label, (tuple, list, set, frozenset))
+            hint = (
+                " (micrograd's Value(data, _children, _op) builds an op by hand; here an op is "
+                "a rule with its derivative: see autograd_lite.ops.register)"
+                if micrograd
+                else ""
+            )
+            if isinstance(label, str):
+                raise TypeError(f"Value takes (data, label=''), got more arguments{hint}")
+            raise TypeError(f"Value label must be a str, got {type_name(label)} {label!r}{hint}")
+        self._data = _real(data, label)
         self.grad = 0.0
         self.label = label
         self.scope = ""
@@ -178,9 +192,117 @@ class Value:
         self._rule = None
 
     @property
+    def data(self) -> float:
+        """The number this node holds (a float). Assigning checks it is a finite real number.
+
+        >>> w = Value(1.0)
+        >>> w.data -= 0.25       # a gradient-descent step
+        >>> w.data
+        0.75
+        >>> w.data = "0.5"
+        Traceback (most recent call last):
+        TypeError: Value data must be a real number (int or float), got str '0.5'
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        self._data = _real(value, self.label)
+
+    @property
     def op(self) -> str:
         """The name of the op that produced this node ("" for a leaf)."""
         return "" if self._rule is None else self._rule.name
+
+    # -- micrograd's names ----------------------------------------------------------------------
+    # So code written for micrograd (its draw_dot, trace functions) runs unchanged. Read-only:
+    # the graph is recorded by the ops, never edited by hand.
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the parents: a new set of the distinct parents (unordered, so
+        ``a + a`` has one). Prefer :attr:`parents`, the ordered tuple with one entry per edge.
+
+        >>> a = Value(3.0)
+        >>> (a + a)._prev == {a}, (a + a).parents == (a, a)
+        (True, True)
+        """
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op in micrograd's spelling: ``'+'``, ``'*'``, ``'**2'``, ``'ReLU'``, ``'tanh'``,
+        ...; other ops by their name (:attr:`op`); ``''`` for a leaf.
+
+        >>> x = Value(3.0)
+        >>> (x + 1)._op, (x * x)._op, (x**2)._op, x.relu()._op, (x**0.5)._op, x._op
+        ('+', '*', '**2', 'ReLU', '**0.5', '')
+        """
+        rule = self._rule
+        if rule is None:
+            return ""
+        if rule is _POW:  # micrograd writes the exponent as given: '**2', '**-1', '**0.5'
+            c = self.op_args[0]
+            return f"**{int(c) if c.is_integer() and abs(c) < 2**53 else c}"
+        return _MICROGRAD_OPS.get(rule.name, rule.name)
+
+    # -- a number's manners ---------------------------------------------------------------------
+    # format(), item() and ordering read the number; none of them records anything in the graph.
+
+    def item(self) -> float:
+        """The number, as a float (the same as :attr:`data`; PyTorch's spelling).
+
+        >>> Value(2.5).item()
+        2.5
+        """
+        return self._data
+
+    def __format__(self, spec: str) -> str:
+        """Formats the number: ``f"{v:.2f}"``; an empty spec gives the repr.
+
+        >>> v = Value(3.14159, label="pi")
+        >>> f"{v:.2f}", f"{v}"
+        ('3.14', "Value(data=3.14159, grad=0.0, label='pi')")
+        """
+        return format(self._data, spec) if spec else repr(self)
+
+    def __float__(self) -> float:
+        raise TypeError(
+            "float(Value) would take the number out of the graph, so its derivative would be lost: "
+            "use v.data (or v.item()) for the number, and Value methods (v.exp(), v.log(), ...) "
+            "instead of the math module"
+        )
+
+    def __int__(self) -> int:
+        raise TypeError(
+            "int(Value) would take the number out of the graph: use int(v.data) for the number"
+        )
+
+    # Ordering compares the numbers and returns a bool, so max(a, b), sorted(values) and
+    # `if a > b:` work. It is not recorded: a comparison has no derivative. `==` stays identity
+    # (the default), so Values stay hashable and can be keys of the dicts that hold a graph.
+
+    def __lt__(self, other: Value | float) -> bool:
+        """``a < b`` compares the numbers (not recorded in the graph).
+
+        >>> a, b = Value(1.0), Value(2.0)
+        >>> a < b, max(a, b) is b, sorted([b, a, 1.5]) == [a, 1.5, b]
+        (True, True, True)
+        """
+        b = _number(other)
+        return NotImplemented if b is None else self._data < b
+
+    def __le__(self, other: Value | float) -> bool:
+        b = _number(other)
+        return NotImplemented if b is None else self._data <= b
+
+    def __gt__(self, other: Value | float) -> bool:
+        b = _number(other)
+        return NotImplemented if b is None else self._data > b
+
+    def __ge__(self, other: Value | float) -> bool:
+        b = _number(other)
+        return NotImplemented if b is None else self._data >= b
 
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
@@ -408,6 +530,15 @@ class Value:
         return Value(self.data, label=self.label)
 
 
+def _number(x: object) -> float | None:
+    """The number of a Value or a real number (for comparisons), or None for anything else."""
+    if isinstance(x, Value):
+        return x._data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    return x  # type: ignore[return-value]  # a Real compares like a float
+
+
 def _operand(x: object) -> Value | None:
     """A Value for an operand of an operator: itself, a constant leaf, or None if not a number."""
     if isinstance(x, Value):
@@ -443,13 +574,13 @@ def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = 
     # saves building an argument list for every node; the result is the same.
     try:
         if params:
-            data = rule.forward(*[v.data for v in operands], *params)
+            data = rule.forward(*[v._data for v in operands], *params)
         elif len(operands) == 2:
-            data = rule.forward(operands[0].data, operands[1].data)
+            data = rule.forward(operands[0]._data, operands[1]._data)
         elif len(operands) == 1:
-            data = rule.forward(operands[0].data)
+            data = rule.forward(operands[0]._data)
         else:
-            data = rule.forward(*[v.data for v in operands])
+            data = rule.forward(*[v._data for v in operands])
     except DomainError as error:
         raise DomainError(rule.name, error.reason, _describe(rule, operands, params)) from None
     except OverflowError:  # raised by float ** and math.fsum; * and + give inf instead
@@ -459,7 +590,7 @@ def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = 
             rule.name, "the result overflows a float", _describe(rule, operands, params)
         )
     node = Value.__new__(Value)  # skip __init__: data is already a checked float
-    node.data = data
+    node._data = data
     node.grad = 0.0
     node.label = ""
     node.scope = ""
@@ -478,7 +609,7 @@ class ValueMath:
 
     @staticmethod
     def data(x: Value | float) -> float:
-        return x.data if isinstance(x, Value) else x
+        return x._data if isinstance(x, Value) else x
 
 
 for _name in MATH_FUNCTIONS:
@@ -495,12 +626,12 @@ def _local(node: Value, differentiable: bool) -> tuple[Any, ...]:
             return rule.local(ValueMath, node, *parents, *node.op_args)
         # Speed: the common shapes passed by hand, as in _apply.
         if node.op_args:
-            return rule.local(FloatMath, node.data, *[p.data for p in parents], *node.op_args)
+            return rule.local(FloatMath, node._data, *[p._data for p in parents], *node.op_args)
         if len(parents) == 2:
-            return rule.local(FloatMath, node.data, parents[0].data, parents[1].data)
+            return rule.local(FloatMath, node._data, parents[0]._data, parents[1]._data)
         if len(parents) == 1:
-            return rule.local(FloatMath, node.data, parents[0].data)
-        return rule.local(FloatMath, node.data, *[p.data for p in parents])
+            return rule.local(FloatMath, node._data, parents[0]._data)
+        return rule.local(FloatMath, node._data, *[p._data for p in parents])
     except ArithmeticError as error:  # DomainError, ZeroDivisionError, OverflowError
         reason = error.reason if isinstance(error, DomainError) else str(error)
         raise DomainError(
