@@ -1,7 +1,8 @@
 """Small classification data sets: seeded, pure Python (plus the 8×8 digits from scikit-learn).
 
 Each generator returns ``(X, y)``: ``X`` a list of points (lists of floats), ``y`` a list of
-class labels 0 or 1. The same seed gives the same data.
+class labels 0 or 1. The same seed gives the same data; seed=None draws from Python's global
+``random`` state.
 
 >>> X, y = make_moons(8, noise=0.0, seed=0)
 >>> len(X), sorted(y)
@@ -17,6 +18,8 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from typing import TypeVar
+
+from ._common import make_rng
 
 __all__ = [
     "load_digits_binary",
@@ -81,7 +84,7 @@ def make_moons(
             return math.cos(t), math.sin(t)
         return 1 - math.cos(t), 0.5 - math.sin(t)
 
-    return _two_classes(n, noise, random.Random(seed), moon)
+    return _two_classes(n, noise, make_rng(seed), moon)
 
 
 def make_circles(
@@ -97,13 +100,13 @@ def make_circles(
         radius = 1.0 if label == 0 else factor
         return radius * math.cos(t), radius * math.sin(t)
 
-    return _two_classes(n, noise, random.Random(seed), circle)
+    return _two_classes(n, noise, make_rng(seed), circle)
 
 
 def make_xor(n: int = 100, *, noise: float = 0.0, seed: int | None = None) -> tuple[Points, Labels]:
     """Points uniform in the square [−1, 1]²; class 1 where exactly one coordinate is positive."""
     _check(n, noise)
-    rng = random.Random(seed)
+    rng = make_rng(seed)
     points, labels = [], []
     for _ in range(n):
         x, y = rng.uniform(-1, 1), rng.uniform(-1, 1)
@@ -125,7 +128,7 @@ def make_spirals(
         t = 2 * math.pi * turns * r + math.pi * label
         return r * math.cos(t), r * math.sin(t)
 
-    return _two_classes(n, noise, random.Random(seed), spiral)
+    return _two_classes(n, noise, make_rng(seed), spiral)
 
 
 def load_digits_binary() -> tuple[Points, Labels]:
@@ -157,7 +160,7 @@ def train_test_split(
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}; expected as many")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
-    rng = random.Random(seed)
+    rng = make_rng(seed)
     train: list[int] = []
     test: list[int] = []
     for label in sorted(set(y)):

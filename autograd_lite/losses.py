@@ -13,9 +13,12 @@ the same rule table as everything else.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
+from typing import Any
 
-from .engine import Value
+from ._common import as_list, is_real
+from .engine import Value, type_name
 
 __all__ = [
     "binary_cross_entropy",
@@ -31,21 +34,26 @@ __all__ = [
 Scalar = Value | float
 
 
-def _pairs(name: str, predictions: Sequence[object], targets: Sequence[object]) -> None:
-    if isinstance(predictions, Value) or not isinstance(predictions, Sequence):
-        raise TypeError(f"{name}: predictions must be a list, got {type(predictions).__name__}")
-    if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
-        raise TypeError(f"{name}: targets must be a list, got {type(targets).__name__}")
-    if len(predictions) != len(targets):
+def _pairs(name: str, predictions: object, targets: object) -> tuple[list[Any], list[Any]]:
+    """The predictions and targets as two lists of the same, non-zero length (lists, tuples and
+    NumPy arrays are accepted), or a TypeError/ValueError that says what came instead."""
+    predictions_ = as_list(predictions)
+    if predictions_ is None:
+        raise TypeError(f"{name}: predictions must be a list, got {type_name(predictions)}")
+    targets_ = as_list(targets)
+    if targets_ is None:
+        raise TypeError(f"{name}: targets must be a list, got {type_name(targets)}")
+    if len(predictions_) != len(targets_):
         raise ValueError(
-            f"{name}: {len(predictions)} predictions but {len(targets)} targets; expected as many"
+            f"{name}: {len(predictions_)} predictions but {len(targets_)} targets; expected as many"
         )
-    if not predictions:
+    if not predictions_:
         raise ValueError(f"{name}: no samples; the mean of nothing is undefined")
+    return predictions_, targets_
 
 
 def _number(name: str, what: str, t: object) -> float:
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
+    if not is_real(t) or not math.isfinite(t):
         raise ValueError(f"{name}: {what} must be a finite number, got {t!r}")
     return float(t)
 
@@ -60,7 +68,7 @@ def _mean(terms: list[Value]) -> Value:
 
 def mse(predictions: Sequence[Scalar], targets: Sequence[float]) -> Value:
     """Mean squared error: mean of (prediction − target)²."""
-    _pairs("mse", predictions, targets)
+    predictions, targets = _pairs("mse", predictions, targets)
     targets_ = [_number("mse", "each target", t) for t in targets]
     return _mean([(p - t) ** 2 for p, t in zip(_values(predictions), targets_, strict=True)])
 
@@ -83,7 +91,7 @@ def binary_cross_entropy(
     is 0 (as in PyTorch's clamp). For raw scores prefer
     :func:`binary_cross_entropy_with_logits`, which needs no clamping.
     """
-    _pairs("binary_cross_entropy", probabilities, targets)
+    probabilities, targets = _pairs("binary_cross_entropy", probabilities, targets)
     if not 0 < eps < 0.5:
         raise ValueError(f"binary_cross_entropy: eps must be in (0, 0.5), got {eps!r}")
     terms = []
@@ -104,7 +112,7 @@ def binary_cross_entropy_with_logits(logits: Sequence[Scalar], targets: Sequence
 
     −[t·ln σ(z) + (1 − t)·ln(1 − σ(z))] = softplus(z) − t·z, and softplus is stable for any z.
     """
-    _pairs("binary_cross_entropy_with_logits", logits, targets)
+    logits, targets = _pairs("binary_cross_entropy_with_logits", logits, targets)
     terms = []
     for z, t in zip(_values(logits), targets, strict=True):
         label = _binary_label("binary_cross_entropy_with_logits", t)
@@ -124,7 +132,7 @@ def hinge(scores: Sequence[Scalar], targets: Sequence[float]) -> Value:
 
     Targets may be −1/+1 or 0/1 (0 is taken as −1), but not a mix of −1 and 0.
     """
-    _pairs("hinge", scores, targets)
+    scores, targets = _pairs("hinge", scores, targets)
     labels = [_signed_label(t) for t in targets]
     if -1.0 in labels and 0.0 in labels:
         raise ValueError("hinge: targets mix −1 and 0; use −1/+1 or 0/1")
@@ -133,9 +141,10 @@ def hinge(scores: Sequence[Scalar], targets: Sequence[float]) -> Value:
 
 
 def _logit_list(name: str, logits: Sequence[Scalar]) -> list[Value]:
-    if isinstance(logits, Value) or not isinstance(logits, Sequence) or not logits:
+    scores = as_list(logits)
+    if not scores:
         raise TypeError(f"{name}: expects a non-empty list of class scores, got {logits!r}")
-    return _values(logits)
+    return _values(scores)
 
 
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
@@ -171,21 +180,25 @@ def cross_entropy(logits: Sequence[Sequence[Scalar]], targets: Sequence[int]) ->
     >>> round(cross_entropy([[0.0, 0.0]], [1]).data, 6)   # ln 2
     0.693147
     """
-    _pairs("cross_entropy", logits, targets)
+    logits, targets = _pairs("cross_entropy", logits, targets)
     terms = []
     for zs, t in zip(logits, targets, strict=True):
         scores = log_softmax(zs)
-        if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < len(scores):
+        if (
+            not isinstance(t, numbers.Integral)
+            or isinstance(t, bool)
+            or not 0 <= int(t) < len(scores)
+        ):
             raise ValueError(
                 f"cross_entropy: each target must be a class index in 0..{len(scores) - 1}, "
                 f"got {t!r}"
             )
-        terms.append(-scores[t])
+        terms.append(-scores[int(t)])
     return _mean(terms)
 
 
 def l2(parameters: Sequence[Value], alpha: float) -> Value:
     """L2 regularisation: alpha · Σ p² (pulls weights towards 0)."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha < math.inf:
+    if not is_real(alpha) or not 0 <= alpha < math.inf:
         raise ValueError(f"l2: alpha must be a number >= 0, got {alpha!r}")
     return alpha * Value.sum([p * p for p in parameters])

@@ -17,14 +17,15 @@ same numbers.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
-from .engine import Value
+from ._common import Seed, as_list, is_real, make_rng
+from .engine import Value, type_name
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -35,15 +36,6 @@ _STATE_FORMAT = "autograd_lite.state_dict"
 _STATE_VERSION = 1
 
 Inputs = Sequence[Value | float]
-Seed = int | random.Random | None
-
-
-def _rng(seed: Seed) -> random.Random:
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        return random.Random(seed)
-    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
 
 def _check_activation(activation: str) -> str:
@@ -56,6 +48,52 @@ def _check_size(name: str, n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"{name} must be a positive int, got {n!r}")
     return n
+
+
+M = TypeVar("M", bound="Module")
+
+
+class _Load:
+    """``load`` on a model reads parameters into it; on a class it builds a model from a file.
+
+    The file records the constructor's arguments (``"config"``), so ``MLP.load(path)`` needs
+    nothing else; files of modules that cannot be rebuilt that way say how to load them.
+    """
+
+    @overload
+    def __get__(self, obj: None, cls: type[M]) -> Callable[[str | Path], M]: ...
+
+    @overload
+    def __get__(self, obj: M, cls: type[M]) -> Callable[[str | Path], None]: ...
+
+    def __get__(self, obj: M | None, cls: type[M]) -> Callable[[str | Path], Any]:
+        if obj is not None:
+            return obj._load_into
+        return functools.partial(_load_new, cls)
+
+
+def _load_new(cls: type[M], path: str | Path) -> M:
+    """A new ``cls`` model built from the constructor arguments saved in ``path``."""
+    how = f"build the model first, then read the file into it: model = {cls.__name__}(...); "
+    how += "model.load(path)"
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: not an autograd_lite parameter file ({error})") from None
+    config = record.get("config") if isinstance(record, dict) else None
+    saved_from = record.get("architecture") if isinstance(record, dict) else None
+    if isinstance(saved_from, str) and not saved_from.startswith(f"{cls.__name__}("):
+        raise ValueError(f"{path}: saved from {saved_from}, not a {cls.__name__}")
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: the file does not record how to build the model; {how}")
+    try:
+        model = cls(**config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{path}: cannot build {cls.__name__} from the saved config {config!r} ({error}); {how}"
+        ) from None
+    model._load_into(path)  # checks everything else: format, version, architecture, values
+    return model
 
 
 class Module:
@@ -139,7 +177,7 @@ class Module:
             )
         values = {}
         for name, value in state.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if not is_real(value):  # int, float, or a NumPy scalar such as float32
                 raise ValueError(f"parameter {name!r} must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise ValueError(f"parameter {name!r} must be finite, got {value!r}")
@@ -147,17 +185,30 @@ class Module:
         for name, p in named.items():  # only now that everything checked out
             p.data = values[name]
 
+    def config(self) -> dict[str, Any] | None:
+        """The constructor's arguments that rebuild this module's shape (``MLP(**config)``), or
+        None if it cannot be rebuilt from them (a module of your own). Saved with the parameters,
+        so that ``MLP.load(path)`` can build the model."""
+        return None
+
     def save(self, path: str | Path) -> None:
-        """Write the parameters to a JSON file (never pickle): names, values and architecture."""
-        record = {
+        """Write the parameters to a JSON file (never pickle): names, values, architecture and
+        the constructor's arguments (:meth:`config`)."""
+        record: dict[str, Any] = {
             "format": _STATE_FORMAT,
             "version": _STATE_VERSION,
             "architecture": self.architecture,
             "parameters": self.state_dict(),
         }
+        if self.config() is not None:
+            record["config"] = self.config()
         Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
-    def load(self, path: str | Path) -> None:
+    load = _Load()
+    """``model.load(path)`` reads the parameters of a file written by :meth:`save` into a model;
+    ``MLP.load(path)`` (on the class) builds the model the file was saved from and returns it."""
+
+    def _load_into(self, path: str | Path) -> None:
         """Read parameters written by :meth:`save`. A file for another architecture, or one that
         is not such a file, raises a ValueError that says why; the model is then unchanged."""
         text = Path(path).read_text(encoding="utf-8")
@@ -193,13 +244,15 @@ def _listing(what: str, names: list[str]) -> str:
 def _inputs(module: Module, nin: int, xs: object) -> list[Value]:
     """The inputs of one sample as Values: numbers become leaves labelled x0, x1, ... once,
     shared by every neuron that reads them."""
-    if isinstance(xs, (Value, int, float, str)) or not isinstance(xs, Sequence):
+    items = as_list(xs)
+    if items is None:
         raise TypeError(
-            f"{module.architecture} takes a list of {nin} inputs, got {type(xs).__name__}"
+            f"{module.architecture} takes a list of {nin} inputs, got {type_name(xs)} "
+            "(give a list, a tuple or a NumPy row)"
         )
-    if len(xs) != nin:
-        raise ValueError(f"{module.architecture} expects {nin} inputs, got {len(xs)}")
-    return [x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(xs)]
+    if len(items) != nin:
+        raise ValueError(f"{module.architecture} expects {nin} inputs, got {len(items)}")
+    return [x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(items)]
 
 
 class Neuron(Module):
@@ -208,7 +261,8 @@ class Neuron(Module):
     Args:
         nin: the number of inputs.
         activation: one of :data:`ACTIVATIONS` (``"linear"`` applies none).
-        seed: an int, a ``random.Random`` (shared by a whole model), or None for fresh entropy.
+        seed: an int, a ``random.Random`` (shared by a whole model), or None to draw from
+            Python's global ``random`` state (so ``random.seed(…)`` makes it reproducible).
         scope: the dotted path of this neuron in its model, stamped on the Values it creates.
 
     Weights start uniform in ±√(6/nin) for relu-like activations (He) and ±√(3/nin) otherwise
@@ -227,7 +281,7 @@ class Neuron(Module):
         self.nin = _check_size("nin", nin)
         self.activation = _check_activation(activation)
         self.scope = scope
-        rng = _rng(seed)
+        rng = make_rng(seed)
         gain = 6.0 if activation in ("relu", "leaky_relu", "silu", "swish") else 3.0
         bound = math.sqrt(gain / nin)
         self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)]
@@ -237,6 +291,9 @@ class Neuron(Module):
 
     def own_parameters(self) -> list[tuple[str, Value]]:
         return [(p.label, p) for p in self.w] + [("b", self.b)]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
 
     def summary(self) -> str:
         return f"{self.nin} inputs, {self.activation}"
@@ -273,7 +330,7 @@ class Layer(Module):
         self.nin = _check_size("nin", nin)
         self.nout = _check_size("nout", nout)
         self.activation = _check_activation(activation)
-        rng = _rng(seed)
+        rng = make_rng(seed)
         prefix = f"{scope}." if scope else ""
         self.neurons = [
             Neuron(nin, activation, seed=rng, scope=f"{prefix}neuron{j}") for j in range(nout)
@@ -281,6 +338,9 @@ class Layer(Module):
 
     def children(self) -> list[tuple[str, Module]]:
         return [(f"neuron{j}", n) for j, n in enumerate(self.neurons)]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
 
     def summary(self) -> str:
         return f"{self.nin} → {self.nout}, {self.activation}"
@@ -322,7 +382,7 @@ class MLP(Module):
         sizes = [self.nin] + [_check_size("each layer size", n) for n in nouts]
         self.activation = _check_activation(activation)
         self.last_activation = _check_activation(last_activation)
-        rng = _rng(seed)
+        rng = make_rng(seed)
         self.layers = [
             Layer(
                 sizes[i],
@@ -336,6 +396,14 @@ class MLP(Module):
 
     def children(self) -> list[tuple[str, Module]]:
         return [(f"layer{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": [layer.nout for layer in self.layers],
+            "activation": self.activation,
+            "last_activation": self.last_activation,
+        }
 
     def summary(self) -> str:
         sizes = " → ".join(str(n) for n in [self.nin] + [layer.nout for layer in self.layers])

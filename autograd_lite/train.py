@@ -11,13 +11,13 @@
 
 from __future__ import annotations
 
-import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, no_grad
+from ._common import as_list, make_rng
+from .engine import Value, no_grad, type_name
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -98,6 +98,19 @@ def _progress(steps: int) -> Any:
     return tqdm(range(steps), desc="training", unit="step", leave=True)
 
 
+def _samples(name: str, X: object, y: object) -> tuple[list[Any], list[Any]]:
+    """X and y as lists of the same non-zero length (lists, tuples, NumPy arrays)."""
+    X_, y_ = as_list(X), as_list(y)
+    if X_ is None or y_ is None:
+        wrong, what = ("X", X) if X_ is None else ("y", y)
+        raise TypeError(
+            f"{name}: {wrong} must be a list or array of samples, got {type_name(what)}"
+        )
+    if len(X_) != len(y_) or not X_:
+        raise ValueError(f"{name}: X has {len(X_)} samples and y {len(y_)}; expected as many, > 0")
+    return X_, y_
+
+
 def train(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -124,18 +137,18 @@ def train(
         momentum: SGD momentum (0 is plain gradient descent).
         batch_size: None for the full batch; otherwise a random mini-batch each step.
         l2_alpha: the weight of L2 regularisation.
-        seed: seeds the choice of mini-batches.
+        seed: seeds the choice of mini-batches (None: drawn from Python's global ``random``
+            state, so ``random.seed(…)`` makes a run reproducible).
         progress: show a progress bar with loss and accuracy; None shows one only when
             standard error is a terminal.
     """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"train: X has {len(X)} samples and y {len(y)}; expected as many, > 0")
+    X, y = _samples("train", X, y)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"train: steps must be an int >= 0, got {steps!r}")
     if batch_size is not None and not 1 <= batch_size <= len(X):
         raise ValueError(f"train: batch_size must be in 1..{len(X)} or None, got {batch_size!r}")
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
-    rng = random.Random(seed)
+    rng = make_rng(seed, "train: seed")
     history = History()
     show = sys.stderr.isatty() if progress is None else progress
     bar = _progress(steps) if show else None
@@ -173,7 +186,8 @@ def evaluate(
     >>> evaluate(MLP(2, [1], seed=0), [[0.0, 0.0]], [1])
     (1.0, 0.0)
     """
+    X, y = _samples("evaluate", X, y)
     with no_grad():
         predictions = [model(x) for x in X]
-        value = loss(predictions, list(y))
-    return value.data, accuracy(predictions, list(y), loss)
+        value = loss(predictions, y)
+    return value.data, accuracy(predictions, y, loss)
