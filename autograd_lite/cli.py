@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .engine import Value, local_derivatives, topological_order
 from .errors import DomainError
+from .expr import FUNCTIONS
 from .functional import grad
 from .nn import MLP
 
@@ -58,10 +59,11 @@ def _moons_demo(steps: int, seed: int, out: Path, quiet: bool) -> None:
     """Train MLP(2, [16, 16, 1]) on 100 moons as micrograd's demo does, and draw the results."""
     from .datasets import make_moons
     from .losses import hinge
-    from .plots import plot_decision_boundary, plot_history
+    from .plots import plot_decision_boundary, plot_history, require_matplotlib
     from .train import train
     from .viz import GraphvizNotFoundError, draw_graph, draw_network, render
 
+    require_matplotlib()  # before training, not after it
     X, y = make_moons(100, noise=0.1, seed=seed)
     model = MLP(2, [16, 16, 1], seed=seed)
     print(f"Training {model.architecture} on 100 moons: hinge loss + 1e-4·L2, plain gradient")
@@ -248,7 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser(
-        "demo", help="train a small network on the moons with plain gradient descent"
+        "demo",
+        help="train a small network on the moons with plain gradient descent",
+        description="Train MLP(2, [16, 16, 1]) on 100 points of two interleaved half-moons "
+        "with a hinge loss and plain gradient descent (as micrograd's demo does), then write "
+        "pictures into --out: the decision boundary, the loss curve, the network as layers of "
+        "neurons and the computation graph of one neuron. Needs matplotlib (the [plot] extra).",
     )
     demo.add_argument("--steps", type=_positive_int, default=100, help="training steps (100)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the data and weights (0)")
@@ -259,7 +266,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="draw the graph of an expression after its backward pass",
         description='Example: autograd-lite graph "(x**2 + 1)**3" x=2 -o f.svg --edge-derivatives',
     )
-    graph.add_argument("expression", help="a formula in x, y, ...: + - * / **, exp, log, relu, ...")
+    graph.add_argument(
+        "expression",
+        help="a formula in variables x, y, ... with numbers, + - * / ** and the functions "
+        + ", ".join(sorted(FUNCTIONS))
+        + " (leaky_relu(x, slope))",
+    )
     graph.add_argument("variables", nargs="*", type=_assignment, help="values, as in x=2 y=-1")
     graph.add_argument(
         "-o",
@@ -303,7 +315,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     engine.add_argument("--order", type=int, choices=[1, 2], default=1, help="1 or 2 (1)")
     engine.add_argument("--seed", type=int, default=None, help="for a reproducible run")
-    chain = commands.add_parser("chain-rule", help="show the chain rule node by node")
+    chain = commands.add_parser(
+        "chain-rule",
+        help="show the chain rule node by node on f(x) = (x² + 1)³",
+        description="Print the forward and backward pass of f(x) = (x² + 1)³, with u = x² + 1 "
+        "and f = u³, node by node: each local derivative, each product of the chain rule, and "
+        "f'(x) and f''(x) checked against the formulas by hand.",
+    )
     chain.add_argument("--x", type=float, default=2.0, help="the point to differentiate at")
     args = parser.parse_args(argv)
     if args.version:

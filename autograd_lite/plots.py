@@ -57,14 +57,22 @@ Function2 = Callable[[Value, Value], Any]
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def _figure(figsize: tuple[float, float] = (5.5, 4.5)) -> Figure:
+def require_matplotlib() -> None:
+    """Raise an ImportError that says what to install if matplotlib is missing: call it before
+    long work whose results will be plotted (the demo checks before it trains)."""
     try:
-        from matplotlib.figure import Figure
+        import matplotlib  # noqa: F401 (imported only to see that it is there)
     except ImportError:
         raise ImportError(
             "plotting needs matplotlib: pip install 'autograd-lite[plot]' "
             "(or pip install matplotlib)"
         ) from None
+
+
+def _figure(figsize: tuple[float, float] = (5.5, 4.5)) -> Figure:
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
     return Figure(figsize=figsize, dpi=100, layout="constrained")
 
 
