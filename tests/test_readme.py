@@ -6,6 +6,8 @@ import doctest
 import re
 from pathlib import Path
 
+import pytest
+
 from autograd_lite import RULES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -50,6 +52,27 @@ def test_readme_training_loop_runs_and_learns_the_moons() -> None:
     accuracy = sum(p == (t == 1) for p, t in zip(predictions, y)) / len(y)  # type: ignore[arg-type]
     assert accuracy == 1.0
     assert namespace["loss"].data < 0.05  # type: ignore[attr-defined]
+
+
+def test_readme_one_call_training_prints_what_its_comment_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = README.read_text()
+    first = _python_block(text, text.index("The whole training loop, written out:"))
+    second = _python_block(text, text.index("or in one call"))
+    namespace: dict[str, object] = {}
+    exec(first.replace("range(100)", "range(0)"), namespace)  # only its data and imports
+    capsys.readouterr()
+    exec(second, namespace)
+    printed = capsys.readouterr().out.strip()
+    comment = second.split("# ")[-1].strip()
+    assert printed == comment
+
+
+def _python_block(text: str, start: int) -> str:
+    """The first ```python block after ``start``."""
+    begin = text.index("```python", start) + len("```python")
+    return text[begin : text.index("```", begin)]
 
 
 def test_readme_pictures_exist() -> None:
