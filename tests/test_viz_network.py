@@ -396,3 +396,15 @@ def test_the_same_text_on_every_run_and_in_every_process() -> None:
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
         )
         assert out.stdout == source
+
+
+def test_a_small_gradient_never_reads_as_zero() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    for p in model.parameters():
+        p.grad = 0.0
+    model.layers[0].neurons[0].w[0].grad = 0.02
+    model.layers[0].neurons[0].b.grad = -0.00031
+    source = draw_network(model, show="gradients").source
+    labels = " ".join(re.findall(r"label=<(.*?)>\s", source))
+    assert "−3e−4" in labels
+    assert "0.00" not in labels

@@ -135,15 +135,19 @@ def _outputs(model: MLP, sample: list[float]) -> list[list[float]]:
 
 def _short(x: float) -> str:
     """A number in at most 6 characters, to fit in a circle, with a real minus sign: two
-    decimals, so ``0.00`` is small but not 0 (the tooltips have every digit).
+    decimals, and below 0.005 a power of ten, so a small gradient never reads as 0 (the
+    tooltips have every digit).
 
-    >>> [_short(x) for x in (0.0, -0.0, 0.1234, -3.4, -0.00031, 99.996, -345.6, 1.2e5)]
-    ['0', '0', '0.12', '−3.40', '−0.00', '100', '−346', '1e+05']
+    >>> [_short(x) for x in (0.0, -0.0, 0.1234, -3.4, -0.00031, 0.0049, 99.996, -345.6, 1.2e5)]
+    ['0', '0', '0.12', '−3.40', '−3e−4', '5e−3', '100', '−346', '1e+05']
     """
     size = abs(x)
     if size == 0:
         return "0"
-    if size < 99.995:
+    if size < 0.005:
+        mantissa, _, exponent = f"{x:.0e}".partition("e")
+        text = f"{mantissa}e-{exponent.lstrip('-').lstrip('0') or '0'}"
+    elif size < 99.995:
         text = f"{x:.2f}"
     elif size < 9999.5:
         text = f"{x:.0f}"
@@ -323,7 +327,9 @@ def _draw_neuron(
         tooltip += f"; output on the sample = {column.outputs[j]!r}"
         if column.index > 0 and column.outputs[j] == 0:
             attrs["style"] = "filled,dashed"
-    lines.append(f'<font point-size="9">{name}</font>' if lines else name)
+    # The circle is sized for "∂b −0.09": a power of ten goes on a line of its own.
+    parts = name.split(" ", 1) if "e" in name else [name]
+    lines += [f'<font point-size="9">{part}</font>' for part in parts] if lines else parts
     graph.node(column.node(j), label=f"<{'<br/>'.join(lines)}>", tooltip=tooltip, **attrs)
 
 
