@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import inspect
 import itertools
 import math
 import numbers
@@ -39,7 +38,7 @@ from ..engine import (
     type_name,
 )
 from ..errors import DomainError
-from ..ops import RULES, Rule
+from ..ops import RULES, Rule, takes
 from .plain import plain_value
 from .source import graph_lambda, reproduce
 
@@ -293,17 +292,19 @@ def _side(x: float, kink: float) -> int:
 
 
 def _branches(out: Value) -> list[tuple[str, int]]:
-    """For every node of a kinked op (relu, abs, leaky_relu), the side of the kink it was on."""
+    """For every node of a kinked op (relu, abs, leaky_relu, registered ops with kinks), the
+    side of each kink it was on."""
     sides = []
     for node in topological_order(out):
         rule = RULES.get(node.op)
-        if rule is not None and rule.kinks:
-            where = f" node {node.label!r}" if node.label else ""
+        if rule is None:
+            continue
+        where = f" node {node.label!r}" if node.label else ""
+        for kink in rule.kinks:  # one input (register checks it), maybe several kinks
             description = (
-                f"the kink of {node.op}{where} at {rule.kinks[0]:g} "
-                f"(its input is {node.parents[0].data!r})"
+                f"the kink of {node.op}{where} at {kink:g} (its input is {node.parents[0].data!r})"
             )
-            sides.append((description, _side(node.parents[0].data, rule.kinks[0])))
+            sides.append((description, _side(node.parents[0].data, kink)))
     return sides
 
 
@@ -808,18 +809,12 @@ def override_rule(
         for what, function, extra in (("forward", forward, 0), ("local", local, 2)):
             if function is None:
                 continue
-            try:
-                inspect.signature(function).bind(
-                    *[0.0] * (extra + len(rule.inputs) + len(rule.params))
-                )
-            except TypeError:
+            if not takes(function, extra + len(rule.inputs) + len(rule.params)):
                 expected = f"(m, out, {shape})" if extra else f"({shape})"
                 raise TypeError(
                     f"override_rule: {what} for {name!r} must take {expected}, like the rule "
                     "it replaces in autograd_lite/ops.py"
-                ) from None
-            except ValueError:
-                pass  # a builtin without a signature: let it be
+                )
     saved = (rule.forward, rule.local)
     # Rules are frozen so nothing changes them by accident; this is the one deliberate change,
     # made in place so that the engine (which keeps references to the rule) sees it too.
