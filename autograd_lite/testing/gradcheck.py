@@ -44,6 +44,7 @@ from .source import graph_lambda, reproduce
 
 if TYPE_CHECKING:
     from .engines import EngineCheckResult
+    from .rules import RuleCheckResult
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -464,19 +465,21 @@ _HEADER = (
 
 class GradCheckError(AssertionError):
     """Derivatives disagree with finite differences; ``.result`` has the details: a
-    :class:`GradCheckResult` from :func:`check_grad`, or an
+    :class:`GradCheckResult` from :func:`check_grad`, an
     :class:`~autograd_lite.testing.engines.EngineCheckResult` from
-    :func:`~autograd_lite.testing.check_engine`. The message is its report."""
+    :func:`~autograd_lite.testing.check_engine`, or a
+    :class:`~autograd_lite.testing.rules.RuleCheckResult` from
+    :func:`~autograd_lite.testing.check_rule`. The message is its report."""
 
-    result: GradCheckResult | EngineCheckResult
+    result: GradCheckResult | EngineCheckResult | RuleCheckResult
 
-    def __init__(self, result: GradCheckResult | EngineCheckResult) -> None:
+    def __init__(self, result: GradCheckResult | EngineCheckResult | RuleCheckResult) -> None:
         self.result = result
         super().__init__(result.report())
 
     def __reduce__(
         self,
-    ) -> tuple[type[GradCheckError], tuple[GradCheckResult | EngineCheckResult]]:
+    ) -> tuple[type[GradCheckError], tuple[GradCheckResult | EngineCheckResult | RuleCheckResult]]:
         return (type(self), (self.result,))
 
 
