@@ -583,6 +583,9 @@ def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = 
             data = rule.forward(*[v._data for v in operands])
     except DomainError as error:
         raise DomainError(rule.name, error.reason, _describe(rule, operands, params)) from None
+    except ValueError as error:  # a registered op's forward may use math.log & co. directly
+        reason = f"outside its domain ({error})"
+        raise DomainError(rule.name, reason, _describe(rule, operands, params)) from None
     except OverflowError:  # raised by float ** and math.fsum; * and + give inf instead
         data = math.inf
     if not _isfinite(data):

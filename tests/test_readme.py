@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograd_lite import RULES
+from autograd_lite.ops import BUILTIN_OPS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -17,6 +18,7 @@ def test_readme_examples_run() -> None:
     result = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 8
     assert result.failed == 0
+    assert tuple(RULES) == BUILTIN_OPS  # the ops it registers ("Add your own op") are removed
 
 
 def test_readme_table_lists_every_rule_with_its_formula_and_derivative() -> None:

@@ -24,17 +24,21 @@ from .gradcheck import (
     numerical_grad,
     override_rule,
 )
+from .rules import DEFAULT_POINTS, RuleCheckResult, check_rule
 
 __all__ = [
     "DEFAULT_EXAMPLES",
+    "DEFAULT_POINTS",
     "DEFAULT_STEPS",
     "Engine",
     "EngineCheckResult",
     "GradCheckError",
     "GradCheckResult",
     "NondifferentiablePoint",
+    "RuleCheckResult",
     "check_engine",
     "check_grad",
+    "check_rule",
     "numerical_grad",
     "override_rule",
 ]

@@ -53,7 +53,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..engine import Value, _backprop, gradients, local_derivatives, type_name
-from ..ops import RULES, Rule
+from ..ops import BUILTIN_OPS, RULES, Rule
 from .gradcheck import Estimate, GradCheckError, _judge, check_grad
 from .plain import plain_value
 from .source import SYNTAX, _lambda_text, written
@@ -1087,8 +1087,8 @@ def check_engine(
     Args:
         value_class: your scalar class (micrograd-style: ``.data``, ``.grad``, ``.backward()``,
             operators, methods named like ours), or an :class:`Engine` adapter around it.
-        ops: the ops to check (names of :data:`autograd_lite.ops.RULES`); default: every op the
-            class has, found by trying each (the result says which it found).
+        ops: the ops to check (names of :data:`autograd_lite.ops.RULES`); default: every built-in
+            op the class has, found by trying each (the result says which it found).
         examples: random expressions to try (:data:`DEFAULT_EXAMPLES`).
         order: 1, or 2 to also check second derivatives.
         seed: makes the run reproducible (default: the Hypothesis profile decides).
@@ -1119,7 +1119,7 @@ def check_engine(
         raise ValueError(f"check_engine: examples must be a positive int, got {examples!r}")
     if order == 2 and not engine.differentiable:
         engine.gradients(None, [])  # raises the ValueError that says what to give
-    wanted = list(RULES) if ops is None else list(ops)
+    wanted = list(BUILTIN_OPS) if ops is None else list(ops)  # not the ops of register()
     for op in wanted:
         if op not in RULES:
             raise KeyError(f"check_engine: no op named {op!r}; the ops are {sorted(RULES)}")
@@ -1135,7 +1135,7 @@ def check_engine(
         )
     result = EngineCheckResult(_qualified(engine.value_class), found, missing, order, 0, ok=True)
     if ops is None:
-        result.notes.append(f"(found by trying each of autograd_lite's {len(RULES)} ops)")
+        result.notes.append(f"(found by trying each of autograd_lite's {len(wanted)} ops)")
 
     calls = 0
     failed_at = 0

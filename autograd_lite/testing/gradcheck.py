@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import inspect
 import itertools
 import math
 import numbers
@@ -39,12 +38,13 @@ from ..engine import (
     type_name,
 )
 from ..errors import DomainError
-from ..ops import RULES, Rule
+from ..ops import RULES, Rule, takes
 from .plain import plain_value
 from .source import graph_lambda, reproduce
 
 if TYPE_CHECKING:
     from .engines import EngineCheckResult
+    from .rules import RuleCheckResult
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -293,17 +293,19 @@ def _side(x: float, kink: float) -> int:
 
 
 def _branches(out: Value) -> list[tuple[str, int]]:
-    """For every node of a kinked op (relu, abs, leaky_relu), the side of the kink it was on."""
+    """For every node of a kinked op (relu, abs, leaky_relu, registered ops with kinks), the
+    side of each kink it was on."""
     sides = []
     for node in topological_order(out):
         rule = RULES.get(node.op)
-        if rule is not None and rule.kinks:
-            where = f" node {node.label!r}" if node.label else ""
+        if rule is None:
+            continue
+        where = f" node {node.label!r}" if node.label else ""
+        for kink in rule.kinks:  # one input (register checks it), maybe several kinks
             description = (
-                f"the kink of {node.op}{where} at {rule.kinks[0]:g} "
-                f"(its input is {node.parents[0].data!r})"
+                f"the kink of {node.op}{where} at {kink:g} (its input is {node.parents[0].data!r})"
             )
-            sides.append((description, _side(node.parents[0].data, rule.kinks[0])))
+            sides.append((description, _side(node.parents[0].data, kink)))
     return sides
 
 
@@ -463,19 +465,21 @@ _HEADER = (
 
 class GradCheckError(AssertionError):
     """Derivatives disagree with finite differences; ``.result`` has the details: a
-    :class:`GradCheckResult` from :func:`check_grad`, or an
+    :class:`GradCheckResult` from :func:`check_grad`, an
     :class:`~autograd_lite.testing.engines.EngineCheckResult` from
-    :func:`~autograd_lite.testing.check_engine`. The message is its report."""
+    :func:`~autograd_lite.testing.check_engine`, or a
+    :class:`~autograd_lite.testing.rules.RuleCheckResult` from
+    :func:`~autograd_lite.testing.check_rule`. The message is its report."""
 
-    result: GradCheckResult | EngineCheckResult
+    result: GradCheckResult | EngineCheckResult | RuleCheckResult
 
-    def __init__(self, result: GradCheckResult | EngineCheckResult) -> None:
+    def __init__(self, result: GradCheckResult | EngineCheckResult | RuleCheckResult) -> None:
         self.result = result
         super().__init__(result.report())
 
     def __reduce__(
         self,
-    ) -> tuple[type[GradCheckError], tuple[GradCheckResult | EngineCheckResult]]:
+    ) -> tuple[type[GradCheckError], tuple[GradCheckResult | EngineCheckResult | RuleCheckResult]]:
         return (type(self), (self.result,))
 
 
@@ -808,18 +812,12 @@ def override_rule(
         for what, function, extra in (("forward", forward, 0), ("local", local, 2)):
             if function is None:
                 continue
-            try:
-                inspect.signature(function).bind(
-                    *[0.0] * (extra + len(rule.inputs) + len(rule.params))
-                )
-            except TypeError:
+            if not takes(function, extra + len(rule.inputs) + len(rule.params)):
                 expected = f"(m, out, {shape})" if extra else f"({shape})"
                 raise TypeError(
                     f"override_rule: {what} for {name!r} must take {expected}, like the rule "
                     "it replaces in autograd_lite/ops.py"
-                ) from None
-            except ValueError:
-                pass  # a builtin without a signature: let it be
+                )
     saved = (rule.forward, rule.local)
     # Rules are frozen so nothing changes them by accident; this is the one deliberate change,
     # made in place so that the engine (which keeps references to the rule) sees it too.

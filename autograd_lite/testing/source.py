@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..engine import Value, topological_order
+from ..ops import RULES
 
 __all__ = ["SYNTAX", "graph_lambda", "reproduce"]
 
@@ -47,7 +48,25 @@ SYNTAX: dict[str, str] = {
     "sin": "{0}.sin()",
     "cos": "{0}.cos()",
 }
-"""How each op is written in Python, filled in by :func:`written`."""
+"""How each op is written in Python, filled in by :func:`written`; an op added with
+:func:`~autograd_lite.ops.register` is written as a call of its name (:func:`syntax_of`)."""
+
+
+def syntax_of(op: str) -> str:
+    """How ``op`` is written: :data:`SYNTAX`, or ``name(operands, params)`` for a registered op.
+
+    >>> syntax_of("exp"), syntax_of("linear")
+    ('{0}.exp()', 'Value.linear([{weights}], [{inputs}], {bias})')
+    """
+    if op in SYNTAX:
+        return SYNTAX[op]
+    rule = RULES[op]
+    if rule.variadic:
+        return f"{op}({{all}})"
+    fields = [f"{{{i}}}" for i in range(len(rule.inputs))]
+    fields += [f"{{p{i}}}" for i in range(len(rule.params))]
+    return f"{op}({', '.join(fields)})"
+
 
 _LEVEL = {"add": 1, "sub": 1, "mul": 2, "truediv": 2, "neg": 3, "pos": 3, "pow": 4, "vpow": 4}
 """Python's precedence of the ops written with an operator (the others are calls: level 5)."""
@@ -58,7 +77,7 @@ def _operand(text: str, level: int, op: str, position: int) -> str:
     where Python would otherwise group it differently."""
     outer = _LEVEL.get(op, 5)
     if outer == 5:  # a call: only the receiver of a method needs to be an atom
-        method = SYNTAX[op].startswith("{0}.") and position == 0
+        method = syntax_of(op).startswith("{0}.") and position == 0
         return f"({text})" if method and level < 5 else text
     tighter = position == 0 if outer == 4 else position > 0  # ** groups from the right
     if level < outer or (level == outer and tighter):
@@ -77,7 +96,7 @@ def written(op: str, names: Sequence[str], params: Sequence[float] = (), templat
     ('x0 * v2', 'x0 ** 3.0', 'Value.sum([a, b])')
     """
     fields = {f"p{i}": repr(p) for i, p in enumerate(params)}
-    return (template or SYNTAX[op]).format(
+    return (template or syntax_of(op)).format(
         *names,
         all=", ".join(names),
         weights=", ".join(names[:-1:2]),

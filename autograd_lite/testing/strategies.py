@@ -34,10 +34,10 @@ except ImportError as error:  # pragma: no cover - exercised by a subprocess tes
     ) from error
 
 from ..engine import Value
-from ..ops import RULES, FloatMath
+from ..ops import BUILTIN_OPS, RULES, FloatMath, registered
 from .source import written
 
-__all__ = ["Expression", "expressions", "leaves", "op_inputs"]
+__all__ = ["BUILTIN_OPS", "Expression", "expressions", "leaves", "op_inputs"]
 
 LIMIT = 1e4
 """Largest magnitude an expression's values may reach."""
@@ -82,7 +82,7 @@ def _admissible(op: str, xs: Sequence[float], params: Sequence[float]) -> bool:
         # Keep derivatives moderate too: a product of steep local derivatives makes f so steep
         # that finite differences of it drown in rounding error at any step size.
         local = rule.local(FloatMath, value, *xs, *params)
-    except ArithmeticError:  # DomainError among them
+    except (ArithmeticError, ValueError):  # DomainError (both), or math.log in a registered op
         return False
     return all(abs(d) <= STEEPEST for d in local)
 
@@ -136,6 +136,8 @@ def op_inputs(op: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float
             lambda ws: st.tuples(*[leaves(10.0)] * (2 * len(ws) + 1))
         ),
     }
+    if op not in BUILTIN_OPS:
+        return _registered_inputs(op)
     operands = one.get(op, st.tuples(*[wide] * len(rule.inputs)))
     params: st.SearchStrategy[tuple[float, ...]] = st.just(())
     if op == "pow":
@@ -143,6 +145,27 @@ def op_inputs(op: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float
     elif op == "leaky_relu":
         params = st.tuples(st.floats(0.0, 0.5))
     return st.tuples(operands, params)
+
+
+def _no_params(op: str, who: str) -> None:
+    rule = RULES[op]
+    if rule.params:
+        raise ValueError(
+            f"{who}: the registered op {op!r} has params ({', '.join(rule.params)}), which the "
+            "strategies cannot choose for you; register a version with the parameter fixed "
+            "(a closure over it), or test it with check_rule(params=...)"
+        )
+
+
+def _registered_inputs(op: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
+    """Operands for an op added with register(): its domain is not known in advance, so draw
+    moderate floats and keep those where the op is admissible (its forward succeeds, with a
+    value and local derivatives of moderate size, away from its kinks)."""
+    _no_params(op, "op_inputs")
+    rule = RULES[op]
+    sizes = st.integers(1, 3) if rule.variadic else st.just(len(rule.inputs))
+    operands = sizes.flatmap(lambda n: st.tuples(*[leaves(10.0)] * n))
+    return st.tuples(operands.filter(lambda xs: _admissible(op, xs, ())), st.just(()))
 
 
 @dataclass(frozen=True)
@@ -169,7 +192,7 @@ class Expression:
     _function: Callable[..., Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        namespace: dict[str, Any] = {"Value": Value}
+        namespace: dict[str, Any] = {"Value": Value, **registered()}  # ops written as calls
         # Running the printed source itself guarantees that what a failure prints is what ran.
         exec(compile(self.source, "<autograd_lite expression>", "exec"), namespace)
         object.__setattr__(self, "_function", namespace["f"])
@@ -217,16 +240,25 @@ def expressions(
     Args:
         n_inputs: the number of inputs, or a (min, max) range.
         max_steps: the most ops in the program.
-        ops: the ops to choose from (default: every op in the rule table). The nodes that
-            nothing else uses are added up at the end, with ``sum`` if it is among them, else
-            with a chain of ``add`` (else only the last is returned).
+        ops: the ops to choose from (default: every built-in op, :data:`BUILTIN_OPS`). The
+            nodes that nothing else uses are added up at the end, with ``sum`` if it is among
+            them, else with a chain of ``add`` (else only the last is returned).
         require: an op that must appear: the first step applies it to inputs drawn from its
             domain (:func:`op_inputs`).
+
+    Ops added with :func:`~autograd_lite.ops.register` are drawn only when named in ``ops`` or
+    ``require`` (``ops=[*BUILTIN_OPS, "cube"]``): registering an op in one test must not change
+    what other tests draw, nor what :func:`~autograd_lite.testing.check_engine` asks of another
+    engine. Their domain is not declared: they are applied where their forward succeeds with a
+    moderate value and moderate local derivatives, away from their kinks. Ops with params
+    cannot be drawn (the strategies cannot choose the parameter).
     """
-    pool = list(RULES) if ops is None else list(ops)
+    pool = list(BUILTIN_OPS) if ops is None else list(ops)
     for op in [*pool, *([require] if require else [])]:
         if op not in RULES:
-            raise KeyError(f"expressions: no op named {op!r}; the ops are {sorted(RULES)}")
+            raise KeyError(f"expressions: no op named {op!r}; the ops are {', '.join(RULES)}")
+        if op not in BUILTIN_OPS:
+            _no_params(op, "expressions")
     steps: list[Step] = []
     if require is not None:
         operands, params = draw(op_inputs(require), label=f"inputs of {require}")

@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 
 from ..engine import Value
+from ..ops import RULES
 
 __all__ = [
     "GRADIENT_NEGATIVE",
@@ -157,7 +158,11 @@ def _expression(node: Value, operands: list[tuple[str, int]]) -> tuple[str, int]
         if len(pairs) > 1 or len(text) > NAME_LIMIT:
             text = "w·x + b"
         return text, _SUM
-    return f"{_CALLS.get(op, op)}({operands[0][0]})", _ATOM
+    if op in _CALLS:
+        return f"{_CALLS[op]}({operands[0][0]})", _ATOM
+    # An op added with register(): its symbol, applied to all its operands.
+    rule = RULES.get(op)
+    return f"{rule.symbol if rule else op}({', '.join(name for name, _ in operands)})", _ATOM
 
 
 def _short(name: str) -> str:
