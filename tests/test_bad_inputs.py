@@ -1,0 +1,103 @@
+"""Regression tests for what an attack run with hostile inputs found (issue 14): each case
+failed before its fix. The fuzz tests that keep looking are in test_fuzz.py."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd_lite import DomainError, Value, grad, gradients, hessian
+from autograd_lite.testing import check_grad
+
+# -- 4. the power rule where c − 1 rounds to c ----------------------------------------------------
+
+
+@pytest.mark.parametrize("c", [2.0**54, 2.0**53 + 2, 2.0**60, -(2.0**53), -(2.0**54)])
+def test_power_derivative_keeps_its_sign_where_c_minus_1_rounds(c: float) -> None:
+    # c is an even integer, c − 1 odd: (−1)ᶜ⁻¹ = −1, so d(xᶜ)/dx at x = −1 is −c.
+    x = Value(-1.0)
+    (x**c).backward()
+    assert x.grad == -c
+    assert grad(lambda t: t**c)(-1.0) == [-c]
+    # Second order, through the Value path of the same rule: c·(c − 1)·(−1)ᶜ⁻² = c·(c − 1).
+    assert hessian(lambda t: t**c)(-1.0) == [[c * (c - 1)]]
+
+
+def test_power_derivative_where_c_minus_1_rounds_at_zero_and_near_one() -> None:
+    c = 2.0**54
+    assert grad(lambda t: t**c)(0.0) == [0.0]
+    near_one = 1.0 - 2.0**-53  # (1 − 2⁻⁵³)^(2⁵⁴) = e⁻² ≈ 0.135: finite, and c·xᶜ⁻¹ too
+    (derivative,) = grad(lambda t: t**c)(-near_one)
+    assert derivative == pytest.approx(-c * math.exp(-2.0), rel=1e-9)
+    assert derivative < 0
+
+
+def test_vpow_agrees_with_pow_where_b_minus_1_rounds() -> None:
+    base, b = 1.0 - 2.0**-53, 2.0**54  # a negative base has no ∂/∂b, so vpow refuses it
+    a, exponent = Value(base), Value(b)
+    da, _ = gradients(a**exponent, [a, exponent])
+    assert da.data == grad(lambda t: t**b)(base)[0]
+
+
+# -- 5. linear: products that overflow -------------------------------------------------------------
+
+
+def test_linear_with_overflowing_products_sums_exactly() -> None:
+    z = Value.linear([Value(1e200), Value(-1e200)], [1e200, 1e200], Value(0.0))
+    assert z.data == 0.0  # 1e400 − 1e400 + 0, exactly
+    z = Value.linear([Value(1e200), Value(-1e200)], [1e200, 1e200], Value(5e-324))
+    assert z.data == 5e-324
+
+
+def test_linear_whose_sum_overflows_is_a_domain_error() -> None:
+    with pytest.raises(
+        DomainError, match=r"^linear: the result overflows a float; got v\[0\] = 1e\+200"
+    ):
+        Value.linear([Value(1e200), Value(1e200)], [1e200, 1e200], Value(0.0))
+
+
+def test_sum_that_overflows_on_the_way_keeps_its_subnormal_bits() -> None:
+    assert Value.sum([1e308, 1e308, -1e308, -1e308, 5e-324]).data == 5e-324
+    assert Value.sum([1e308, 1e308, -1e308]).data == 1e308
+    with pytest.raises(DomainError, match=r"^sum: the result overflows"):
+        Value.sum([1e308, 1e308])
+
+
+# -- 6. backward and the gradients of constants nobody asked for -------------------------------
+
+
+def test_backward_does_not_refuse_for_a_constant_nobody_asked_about() -> None:
+    x = Value(1e10, label="x")
+    inner = x * 1e-300
+    f = inner * 1e300
+    f.backward()
+    assert x.grad == 1.0
+    assert f.data == pytest.approx(1e10)
+    constant = inner.parents[1]
+    assert constant.data == 1e-300
+    assert constant.grad == math.inf  # x·1e300 overflows, honestly shown
+
+
+def test_gradients_grad_and_check_grad_do_not_refuse_either() -> None:
+    x = Value(1e10)
+    f = (x * 1e-300) * 1e300
+    assert gradients(f, [x])[0].data == 1.0
+    (dx,) = gradients(f, [x], create_graph=True)
+    assert dx.data == 1.0
+    assert grad(lambda t: (t * 1e-300) * 1e300)(1e10) == [1.0]
+    assert grad(lambda s: grad(lambda t: (t * 1e-300) * 1e300)(s)[0])(1e10) == [0.0]
+    assert check_grad(lambda t: (t * 1e-300) * 1e300, [1e10]).ok
+    assert check_grad(lambda t: t * 0.5, [1e308]).ok
+
+
+def test_backward_still_refuses_when_a_leaf_you_made_overflows() -> None:
+    w = Value(1e-300, label="w")
+    x = Value(1e10, label="x")
+    f = (x * w) * 1e300  # ∂f/∂w = x·1e300 overflows
+    with pytest.raises(DomainError, match=r"^backward: the gradient reaching node 'w' is inf"):
+        f.backward()
+    assert (w.grad, x.grad) == (0.0, 0.0)  # nothing half-written
+    with pytest.raises(DomainError, match=r"node 'w' is inf"):
+        gradients(f, [w])
+    assert gradients(f, [x])[0].data == pytest.approx(1e-300 * 1e300)  # w is not asked for
