@@ -8,7 +8,11 @@ import math
 import pytest
 
 from autograd_lite import DomainError, Value, grad, gradients, hessian
+from autograd_lite.losses import mse
+from autograd_lite.nn import MLP
+from autograd_lite.optim import SGD
 from autograd_lite.testing import check_grad
+from autograd_lite.train import train
 
 # -- 4. the power rule where c − 1 rounds to c ----------------------------------------------------
 
@@ -101,3 +105,66 @@ def test_backward_still_refuses_when_a_leaf_you_made_overflows() -> None:
     with pytest.raises(DomainError, match=r"node 'w' is inf"):
         gradients(f, [w])
     assert gradients(f, [x])[0].data == pytest.approx(1e-300 * 1e300)  # w is not asked for
+
+
+# -- 7. the optimiser never writes a non-finite parameter ----------------------------------------
+
+
+def test_train_refuses_a_step_that_overflows_and_names_the_parameter() -> None:
+    model = MLP(1, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(
+        DomainError,
+        match=r"^SGD: step 0 would make layer0\.neuron0\.w0 inf: .* No parameter was changed",
+    ):
+        train(model, [[1.0]], [1e6], loss=mse, steps=1, lr=1e303, progress=False)
+    assert model.state_dict() == before
+
+
+def test_sgd_is_all_or_nothing() -> None:
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    a.grad, b.grad, c.grad = 1.0, 10.0, -1.0  # only b's update overflows: lr·10 > 1.8e308
+    optimizer = SGD([a, b, c], lr=1e308)
+    with pytest.raises(DomainError, match=r"^SGD: step 0 would make params\[1\] \('b'\) -inf"):
+        optimizer.step()
+    assert (a.data, b.data, c.data) == (1.0, 2.0, 3.0)
+    assert optimizer.steps == 0
+
+
+def test_sgd_with_momentum_keeps_parameters_and_momentum_when_it_refuses() -> None:
+    w, u = Value(1.0), Value(0.5)
+    optimizer = SGD([("first", u), ("w", w)], lr=1e307, momentum=0.9)
+    u.grad, w.grad = 0.0, 10.0
+    optimizer.step()  # w = 1 − 1e308: finite
+    state = (u.data, w.data, list(optimizer._velocity), optimizer.steps)
+    with pytest.raises(DomainError, match=r"^SGD: step 1 would make w -inf: w − lr·v"):
+        optimizer.step()  # v = 19, 1e307·19 overflows
+    assert (u.data, w.data, list(optimizer._velocity), optimizer.steps) == state
+
+
+def test_a_non_finite_gradient_is_a_domain_error_naming_the_step() -> None:
+    w = Value(1.0, label="w")
+    w.grad = math.inf
+    with pytest.raises(
+        DomainError, match=r"^SGD: step 0: the gradient of params\[0\] \('w'\) is inf"
+    ):
+        SGD([w], lr=0.1).step()
+    assert w.data == 1.0
+
+
+# -- 9. training arguments --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [2.5, True, "2", 2.0])
+def test_batch_size_must_be_an_int(batch_size: object) -> None:
+    with pytest.raises(
+        TypeError, match=r"^train: batch_size must be an int in 1\.\.3 or None, got "
+    ):
+        train(
+            MLP(1, [1], seed=0),
+            [[1.0], [2.0], [3.0]],
+            [1, 0, 1],
+            steps=1,
+            batch_size=batch_size,
+            progress=False,
+        )  # type: ignore[arg-type]
