@@ -3,7 +3,9 @@ failed before its fix. The fuzz tests that keep looking are in test_fuzz.py."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +170,75 @@ def test_batch_size_must_be_an_int(batch_size: object) -> None:
             batch_size=batch_size,
             progress=False,
         )  # type: ignore[arg-type]
+
+
+# -- 8. model files ----------------------------------------------------------------------------
+
+
+def _record(model: MLP, parameters: str, version: str = "1") -> str:
+    return (
+        f'{{"format": "autograd_lite.state_dict", "version": {version}, '
+        f'"architecture": {json.dumps(model.architecture, ensure_ascii=False)}, "parameters": {parameters}}}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda m: _record(m, '{"layer0.neuron0.w0": ' + "1" * 401 + ', "layer0.neuron0.b": 0.5}'), r"parameter 'layer0\.neuron0\.w0' must fit in a float \(magnitude below 1\.8e308\), got an integer of about 401 digits"),
+        (lambda m: _record(m, '{"layer0.neuron0.w0": ' + "1" * 5001 + ', "layer0.neuron0.b": 0.5}'), r"parameter 'layer0\.neuron0\.w0' must be finite, got inf"),
+        (lambda m: _record(m, '{"layer0.neuron0.w0": 1e400, "layer0.neuron0.b": 0.5}'), r"'layer0\.neuron0\.w0' must be finite, got inf"),
+        (lambda m: _record(m, '{"layer0.neuron0.w0": Infinity, "layer0.neuron0.b": 0.5}'), r"'layer0\.neuron0\.w0' must be finite, got inf"),
+        (lambda m: "[" * 100000, r"not a parameter file \(JSON nested too deeply\)"),
+        (lambda m: b'{"format": "\xff"}', r"not a UTF-8 text file \(invalid start byte at byte 12\)"),
+        (lambda m: _record(m, '{"layer0.neuron0.w0": 0.25, "layer0.neuron0.b": 0.5}', version="true"), r"format version True, this library reads 1"),
+        (lambda m: _record(m, '{"layer0.neuron0.w0": 0.25, "layer0.neuron0.b": 0.5}', version="1.0"), r"format version 1\.0, this library reads 1"),
+        (lambda m: _record(m, '{"' + "w" * 1_000_000 + '": 0.25}'), r"^\S+: the state does not match .*1 unexpected \(w{50,59}… \(1000000 characters\)\)$"),
+        (lambda m: _record(m, "{}").replace(m.architecture, "x" * 1_000_000), r"saved from x+… \(1000000 characters\), but this model is MLP"),
+    ],
+)  # fmt: skip
+def test_hostile_model_files_are_a_value_error_naming_the_file(
+    tmp_path: Path, content, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    model = MLP(1, [1], seed=0)
+    before = model.state_dict()
+    path = tmp_path / "model.json"
+    text = content(model)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as raised:
+        model.load(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    assert len(str(raised.value)) < 500
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"layer0.neuron0.w0": 10**400, "layer0.neuron0.b": 0.0}, r"^parameter 'layer0\.neuron0\.w0' must fit in a float .*got an integer of about 401 digits$"),
+        ({0: 1.0, "layer0.neuron0.w0": 1.0, "layer0.neuron0.b": 1.0}, r"^parameter names must be strings, got int 0$"),
+        ({"layer0.neuron0.w0": [0.0] * 10**5, "layer0.neuron0.b": 0.0}, r"^parameter 'layer0\.neuron0\.w0' must be a number, got \[0\.0, 0\.0, .*… \(500000 characters\)$"),
+    ],
+)  # fmt: skip
+def test_hostile_state_dicts_are_a_value_error_naming_the_key(
+    state: dict[object, object], message: str
+) -> None:
+    model = MLP(1, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message):
+        model.load_state_dict(state)  # type: ignore[arg-type]
+    assert model.state_dict() == before
+
+
+def test_save_refuses_a_non_finite_parameter_before_writing(tmp_path: Path) -> None:
+    model = MLP(1, [1], seed=0)
+    model.parameters()[1].data = math.inf  # by hand: training refuses such a step
+    path = tmp_path / "model.json"
+    with pytest.raises(
+        ValueError, match=r"cannot save .*model\.json: parameter 'layer0\.neuron0\.b' is inf"
+    ):
+        model.save(path)
+    assert not path.exists()
