@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
 
-from autograd_lite import DomainError, Value, grad, gradients, hessian
+from autograd_lite import DomainError, Value, grad, gradients, hessian, topological_order
+from autograd_lite.cli import main
+from autograd_lite.expr import parse_expression
 from autograd_lite.losses import mse
 from autograd_lite.nn import MLP
 from autograd_lite.optim import SGD
@@ -242,3 +245,138 @@ def test_save_refuses_a_non_finite_parameter_before_writing(tmp_path: Path) -> N
     ):
         model.save(path)
     assert not path.exists()
+
+
+# -- 1.–3. the command line's expression parser --------------------------------------------------
+
+
+def _refusal(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line the command prints when it refuses, after checking its exit code 2."""
+    with pytest.raises(SystemExit) as info:  # -- before an expression that starts with -
+        main([args[0], "-o", str(tmp_path / "g.svg"), "--", *args[1:]])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("autograd-lite graph: error: ")
+    return err
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "-" * 6000 + "x",
+        "+" * 6000 + "x",
+        "x**" * 3000 + "x",
+        "+".join(["x"] * 5000),
+        "-" * 3000 + "x",
+    ],
+    ids=["6000 minus", "6000 plus", "3000 powers", "5000-term sum", "3000 minus"],
+)
+def test_nesting_too_deep_for_pythons_parser_is_one_line_with_advice(
+    expression: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _refusal(["graph", expression, "x=1"], tmp_path, capsys)
+    assert "nested too deeply for Python's parser" in err
+    assert "Value.sum" in err
+
+
+@pytest.mark.parametrize(
+    ("expression", "value", "derivative"),
+    [("-" * 1500 + "x", 2.0, 1.0), ("+".join(["x"] * 1200), 2400.0, 1200.0), ("sin(" * 150 + "x" + ")" * 150, None, None)],
+    ids=["1500 minus", "1200-term sum", "100 nested calls"],
+)  # fmt: skip
+def test_deep_expressions_that_python_parses_are_evaluated_without_recursion(
+    expression: str, value: float | None, derivative: float | None
+) -> None:
+    x = 2.0
+    f = parse_expression(expression, {"x": x})
+    (dx,) = gradients(f, [next(n for n in topological_order(f) if n.label == "x")])
+    if value is not None:
+        assert (f.data, dx.data) == (value, derivative)
+    else:
+        assert 0.0 < f.data < 1.0
+
+
+def test_leaky_relu_with_a_variable_slope_differentiates_through_the_slope(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "leaky_relu(x, y)", "x=-2", "y=0.1", "-o", str(tmp_path / "g.svg")]) == 0
+    out = capsys.readouterr().out
+    assert "∂/∂x = 0.1\n" in out
+    assert "∂/∂y = -2\n" in out  # was "0 (not used)"
+    for x, value, dx in [
+        (-0.5, 0.25, -1.0),
+        (0.0, 0.0, 0.0),
+        (3.0, 3.0, 1.0),
+    ]:
+        f = parse_expression("leaky_relu(x, x)", {"x": x})  # x·x below 0: derivative 2x
+        leaf = next(n for n in topological_order(f) if n.label == "x")
+        assert (f.data, gradients(f, [leaf])[0].data) == (value, dx)
+    f = parse_expression("leaky_relu(x, y)", {"x": 0.0, "y": 0.3})  # at the kink: slope, and 0
+    leaves = sorted((n for n in topological_order(f) if n.label), key=lambda n: n.label)
+    assert [g.data for g in gradients(f, leaves)] == [0.3, 0.0]
+    assert parse_expression("leaky_relu(-2, y)", {"y": 0.5}).data == -1.0
+
+
+def test_constants_computed_from_constants_behave_like_literals() -> None:
+    f = parse_expression("x**(1+1)", {"x": -1.0})  # was vpow, refused at a negative base
+    assert f.op == "pow"
+    assert f.op_args == (2.0,)
+    f.backward()
+    assert f.parents[0].grad == -2.0
+    assert parse_expression("x * exp(0) * leaky_relu(-1, 0.5)", {"x": 2.0}).data == -1.0
+    assert parse_expression("leaky_relu(x, 0.1 * 2)", {"x": -1.0}).data == -0.2
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("x * 1e400", r"the constant 1e400, which is not finite as a float \(above 1\.8e308\) \(col 5\)"),
+        ("x * 0x" + "f" * 300, r"the constant 0xfffffffffffffffffffffffffff… \(302 characters\), which is not finite"),
+        ("1" * 5000 + " * x", r"not a valid expression: a whole number of more than 4,300 digits"),
+        ("exp(x, y=1)", r"the keyword argument y= of exp \(give arguments by position\) \(col 8\)"),
+        ("exp(**x)", r"the keyword argument \*\* of exp"),
+        ("é + (x ** x).foo", r"unknown variable 'é' \(col 1\)"),
+        ("x + (é ** x).foo", r"Attribute '\(é \*\* x\)\.foo' \(col 5\)"),
+        ("exp + 1", r"unknown variable 'exp' \(col 1\): exp is a function: write exp\(x\)"),
+        ("(x +\n y.z)", r"Attribute 'y\.z' \(line 2, col 2\)"),
+    ],
+)  # fmt: skip
+def test_refusals_say_what_and_where(expression: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_expression(expression, {"x": 1.0})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["graph", "y" * 1_000_000, "x=1"],
+        ["graph", "log(" + "y" * 1_000_000 + ")", "y" * 1_000_000 + "=-1"],
+        ["graph", "x + [" + "x" * 1_000_000 + "]", "x=1"],
+        ["graph", "x", "x=" + "1" * 1_000_000 + "e"],
+        ["graph", "x", "x" * 1_000_000],
+    ],
+    ids=[
+        "unknown name",
+        "label in a domain error",
+        "refused construct",
+        "bad number",
+        "bad assignment",
+    ],
+)
+def test_errors_never_repeat_a_huge_input(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([*args, "-o", str(tmp_path / "g.svg")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err) < 2000
+    assert re.search(r"… \(100000\d characters\)", err)
+
+
+def test_a_variable_given_twice_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _refusal(["graph", "x", "x=1", "x=2"], tmp_path, capsys)
+    assert "the variable 'x' is given twice" in err
