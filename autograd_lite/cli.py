@@ -162,7 +162,8 @@ def _graph(args: argparse.Namespace) -> None:
         raise ValueError(f"the variable {_shorten(twice)!r} is given twice; give each once")
     output = parse_expression(args.expression, variables)
     output.backward()
-    print(f"{_shorten(args.expression, 60)} = {output.data:g}")
+    shown = " ".join(args.expression.split())  # one line, even for an expression on several
+    print(f"{_shorten(shown, 60)} = {output.data:g}")
     words = set(re.findall(r"\w+", args.expression))  # names: strings and attributes are refused
     for name in variables:
         leaf = next(
