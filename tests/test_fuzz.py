@@ -189,7 +189,7 @@ def _text(tree: _Tree) -> str:
     if isinstance(tree, str):
         return tree
     if isinstance(tree, float):
-        return repr(tree)
+        return f"({tree!r})"  # -0.5 ** 2 would be −(0.5²)
     op, *args = tree
     if op in ("+", "-", "*", "/", "**"):
         return f"({_text(args[0])} {op} {_text(args[1])})"
@@ -462,7 +462,9 @@ def test_fuzz_every_op_gives_a_finite_result_or_a_domain_or_type_error(
 
 def operands_param(param: Any) -> float:
     """The parameter as the op saw it (it was accepted, so it is a finite float)."""
-    return float(param) if isinstance(param, float) or -(2**1000) < param < 2**1000 else 0.0
+    if isinstance(param, float):
+        return param
+    return float(param) if isinstance(param, int) and abs(param) < 2**1000 else 0.0
 
 
 # -- the optimiser ------------------------------------------------------------------------------
