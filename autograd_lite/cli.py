@@ -8,6 +8,7 @@ autograd_lite 0...
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -115,14 +116,21 @@ def _neuron_picture(model: MLP, x: Sequence[float]) -> Value:
     return output
 
 
+def _shorten(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters for a message (an argument may be megabytes)."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
 def _assignment(text: str) -> tuple[str, float]:
     name, equals, value = text.partition("=")
     if not equals or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected name=number, as in x=2, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected name=number, as in x=2, got {_shorten(text)!r}")
     try:
         return name, float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{name}: expected a number, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"{_shorten(name)}: expected a number, got {_shorten(value)!r}"
+        ) from None
 
 
 LAYOUT_SECONDS = 10.0
@@ -151,15 +159,21 @@ def _graph(args: argparse.Namespace) -> None:
             f"-o: the picture must end in .svg, .png or .pdf, got {args.output.name!r}"
         )
     variables = dict(args.variables)
+    if len(variables) < len(args.variables):
+        twice = next(n for i, (n, _) in enumerate(args.variables) if n in dict(args.variables[:i]))
+        raise ValueError(f"the variable {_shorten(twice)!r} is given twice; give each once")
     output = parse_expression(args.expression, variables)
     output.backward()
-    print(f"{args.expression} = {output.data:g}")
+    shown = " ".join(args.expression.split())  # one line, even for an expression on several
+    print(f"{_shorten(shown, 60)} = {output.data:g}")
+    words = set(re.findall(r"\w+", args.expression))  # names: strings and attributes are refused
     for name in variables:
         leaf = next(
             (n for n in topological_order(output) if n.label == name and not n.parents), None
         )
         gradient = leaf.grad if leaf is not None else 0.0
-        print(f"  ∂/∂{name} = {gradient:g}" + ("" if leaf is not None else " (not used)"))
+        # A name can be used and still not be in the graph: leaky_relu(x, y) at x > 0 is x.
+        print(f"  ∂/∂{name} = {gradient:g}" + ("" if name in words else " (not used)"))
     frames = backward_frames(output, rankdir=args.rankdir) if args.backward else None
     if frames is not None and len(frames) > MAX_FRAME_FILES:  # before any picture is written
         raise ValueError(

@@ -38,7 +38,7 @@ import contextlib
 import math
 import numbers
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -450,7 +450,7 @@ class Value:
         """
         operands = [_required(item, "Value.sum expects Values or real numbers") for item in values]
         if not operands:
-            return Value(0.0)
+            return _Constant(0.0)
         return _apply(_SUM, tuple(operands))
 
     @staticmethod
@@ -489,7 +489,9 @@ class Value:
 
         Leaves *accumulate* (``grad +=``), intermediate nodes are overwritten with this pass's
         gradient. Raises DomainError, naming the op and its inputs, if a local derivative is
-        not finite (√ at 0) or a gradient overflows.
+        not finite (√ at 0) or a gradient overflows, and then changes no ``grad``. Only
+        gradients that depend on a leaf you made count: a constant that an operator made from
+        a number (the 2 in ``2 * x``) gets its gradient even where that overflows (``inf``).
 
         >>> x = Value(3.0)
         >>> y = x * x
@@ -501,7 +503,7 @@ class Value:
         order, grads = _backprop(
             self, _real(seed, op="backward", what="seed"), differentiable=False
         )
-        _check_finite(order, grads)
+        _check_finite(order, grads, _variables)
         for node in order:
             if node._rule is None:
                 node.grad += grads[node]
@@ -539,13 +541,25 @@ def _number(x: object) -> float | None:
     return x  # type: ignore[return-value]  # a Real compares like a float
 
 
+class _Constant(Value):
+    """A leaf made from a plain number by an operator: the 2 in ``2 * x``.
+
+    It behaves as any leaf (its ``grad`` is filled in), but nobody holds it to ask for its
+    gradient, so ``backward()`` does not refuse when that gradient overflows: in
+    ``(x * 1e-300) * 1e300`` the constant 1e-300 gets ∂f/∂1e-300 = x·1e300, which may be inf
+    while ∂f/∂x = 1. A subclass rather than a flag: no extra slot on every node.
+    """
+
+    __slots__ = ()
+
+
 def _operand(x: object) -> Value | None:
     """A Value for an operand of an operator: itself, a constant leaf, or None if not a number."""
     if isinstance(x, Value):
         return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
-    return Value(x)  # type: ignore[arg-type]  # numbers.Real is accepted by _real
+    return _Constant(x)  # type: ignore[arg-type]  # numbers.Real is accepted by _real
 
 
 def _required(item: object, expected: str) -> Value:
@@ -686,9 +700,19 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _backprop(root: Value, seed: Any, differentiable: bool) -> tuple[list[Value], dict[Value, Any]]:
-    """The backward pass: ∂root/∂node for every node, as floats or (if differentiable) Values."""
+def _backprop(
+    root: Value, seed: Any, differentiable: bool, inputs: Sequence[Value] | None = None
+) -> tuple[list[Value], dict[Value, Any]]:
+    """The backward pass: ∂root/∂node for every node, as floats or (if differentiable) Values.
+
+    With ``inputs``, only for the nodes that lie on a path from one of them to ``root``: the
+    others are nobody's business, and their gradients might overflow.
+    """
     order = topological_order(root)
+    pruned = inputs is not None
+    if inputs is not None:
+        needed = _depending_on(order, set(inputs))
+        order = [node for node in order if node in needed]
     grads: dict[Value, Any] = {root: seed}
     get = grads.get  # speed: a bound method, looked up once instead of per edge
     for node in reversed(order):  # children before parents: a node's gradient is complete
@@ -696,6 +720,8 @@ def _backprop(root: Value, seed: Any, differentiable: bool) -> tuple[list[Value]
             continue  # a leaf passes nothing on
         upstream = grads[node]
         for parent, local in zip(node.parents, _local(node, differentiable), strict=True):
+            if pruned and parent not in needed:
+                continue  # pruned: no path from it to an input
             # The chain rule: ∂root/∂parent += ∂node/∂parent · ∂root/∂node
             contribution = local * upstream
             previous = get(parent)
@@ -703,11 +729,44 @@ def _backprop(root: Value, seed: Any, differentiable: bool) -> tuple[list[Value]
     return order, grads
 
 
-def _check_finite(order: list[Value], grads: dict[Value, float]) -> None:
-    """Refuse gradients that overflowed, naming the op where the first infinity appeared."""
+def _depending_on(order: list[Value], sources: set[Value]) -> set[Value]:
+    """The nodes of ``order`` (a topological order) that are in ``sources`` or depend on one."""
+    reached = set(sources)
+    for node in order:  # parents first, so each node's parents are already decided
+        if node not in reached and any(parent in reached for parent in node.parents):
+            reached.add(node)
+    return reached
+
+
+def _variables(order: list[Value]) -> set[Value]:
+    """The nodes whose gradient someone may read: those that depend on a leaf that is not a
+    constant made by an operator (inputs and parameters, and every node computed from them)."""
+    leaves = {node for node in order if not node.parents and type(node) is not _Constant}
+    return _depending_on(order, leaves)
+
+
+def _check_finite(
+    order: list[Value],
+    grads: dict[Value, float],
+    visible: Callable[[list[Value]], set[Value]] | None = None,
+) -> None:
+    """Refuse gradients that overflowed, naming the op where the first infinity appeared.
+
+    Only the gradients of the nodes ``visible(order)`` count (all, without it); the check is
+    done first on every gradient, so the common case costs one pass.
+    """
     if all(map(math.isfinite, grads.values())):
         return
-    first = next(node for node in reversed(order) if not math.isfinite(grads[node]))
+    bad = {node for node, g in grads.items() if not math.isfinite(g)}
+    if visible is not None:
+        bad &= visible(order)
+        if not bad:
+            return  # only constants nobody asked about overflowed: they keep inf
+    # The first non-finite gradient (nearest the root) on a path to an offending node.
+    upstream = _depending_on(order, bad)
+    first = next(
+        node for node in reversed(order) if node in upstream and not math.isfinite(grads[node])
+    )
     # The infinity came from a child of `first`: its local derivative, or the product.
     for child in reversed(order):
         if first not in child.parents:
@@ -724,7 +783,7 @@ def _check_finite(order: list[Value], grads: dict[Value, float]) -> None:
     elif first.parents:
         where = f"the output of {first.op}"
     else:
-        where = f"the leaf {first.data!r} (an input or constant)"
+        where = f"the unlabelled leaf {first.data!r}"
     raise DomainError(
         "backward",
         f"the gradient reaching {where} is {grads[first]!r}: the chain rule product "
@@ -753,14 +812,18 @@ def gradients(
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type_name(x)}")
+    # Only the nodes between the inputs and the output get gradients: no other gradient can
+    # overflow and make this refuse, and none is computed in vain.
     if not create_graph:
         order, grads = _backprop(
-            output, _real(seed, op="backward", what="seed"), differentiable=False
+            output, _real(seed, op="backward", what="seed"), differentiable=False, inputs=inputs
         )
         _check_finite(order, grads)
         return [Value(grads.get(x, 0.0)) for x in inputs]
     with enable_grad():  # the derivative's graph must be recorded, even inside no_grad()
-        order, grads = _backprop(output, Value(seed, label="seed"), differentiable=True)
+        order, grads = _backprop(
+            output, Value(seed, label="seed"), differentiable=True, inputs=inputs
+        )
         return [grads[x] if x in grads else Value(0.0) for x in inputs]
 
 

@@ -9,6 +9,18 @@ Traceback (most recent call last):
 ValueError: not allowed in an expression: a call of __import__ (col 1); allowed: numbers, ...
 
 Variables become leaves labelled with their names, so a drawing shows ``x`` and ``y``.
+Numbers and whatever is computed from numbers alone stay numbers (``x ** (1 + 1)`` is
+``x ** 2``, the ``pow`` op); the slope of leaky_relu may itself depend on the variables:
+
+>>> from autograd_lite import topological_order
+>>> f = parse_expression("leaky_relu(x, y)", {"x": -2.0, "y": 0.1})
+>>> f.backward()
+>>> sorted((leaf.label, leaf.grad) for leaf in topological_order(f) if leaf.label)
+[('x', 0.1), ('y', -2.0)]
+
+Everything else is refused before anything is computed, with one line naming the first
+construct that is not allowed, and nothing recurses: a thousand nested minus signs work, and
+what is too deep for Python's own parser is refused with advice.
 """
 
 from __future__ import annotations
@@ -50,83 +62,239 @@ _BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value
     ast.Pow: lambda a, b: a**b,
 }
 
-
-def _refuse(node: ast.AST, what: str) -> ValueError:
-    col = getattr(node, "col_offset", -1) + 1
-    return ValueError(f"not allowed in an expression: {what} (col {col}); allowed: {_ALLOWED}")
+_SHOWN = 30
+"""At most this many characters of the input are repeated in an error message."""
 
 
-def _describe(node: ast.AST) -> str:
-    if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-        return f"a call of {name}"
-    if isinstance(node, ast.Constant):
-        return f"the constant {node.value!r}"
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
-        return "the operator ^ (exclusive or in Python: write x**2 for a power)"
-    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
-        return f"the operator {type(node.op).__name__}"
-    return f"{type(node).__name__} {ast.unparse(node)!r}"
+def _shorten(text: str, limit: int = _SHOWN) -> str:
+    """``text`` cut to ``limit`` characters, with … and its length if it was longer."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
 
 
 def parse_expression(text: str, variables: Mapping[str, float]) -> Value:
     """Build the graph of ``text`` with each name bound to a leaf Value of the given number.
 
     Raises ValueError naming the first construct that is not allowed, an unknown name, or a
-    syntax error; DomainError if the arithmetic has no real answer.
+    syntax error (all before computing anything); DomainError if the arithmetic has no real
+    answer.
     """
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise ValueError(f"not a valid expression: {error.msg} (col {error.offset})") from None
+    source = text.strip()
+    tree = _parse(source)
     leaves = {name: Value(value, label=name) for name, value in variables.items()}
-
-    def build(node: ast.AST) -> Value | float:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise _refuse(node, _describe(node))
-            try:
-                number = float(node.value)
-            except OverflowError:
-                number = math.inf
-            if not math.isfinite(number):
-                raise _refuse(node, f"the constant {ast.unparse(node)[:20]}, which is not finite")
-            return number
-        if isinstance(node, ast.Name):
-            if node.id not in leaves:
-                known = ", ".join(sorted(leaves)) or "none"
-                raise ValueError(
-                    f"unknown variable {node.id!r} (col {node.col_offset + 1}): give it a value, "
-                    f"as in {node.id}=1.5 (variables given: {known})"
-                )
-            return leaves[node.id]
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            left, right = build(node.left), build(node.right)
-            if not isinstance(left, Value) and not isinstance(right, Value):
-                # Constants too are computed by the engine, so 1/0 is our DomainError. A number
-                # exponent stays a number: x ** 2 is the pow op, not vpow.
-                left = Value(left)
-            return _BINARY[type(node.op)](left, right)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            operand = build(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else +operand
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in FUNCTIONS
-            and not node.keywords
-        ):
-            arguments = [build(argument) for argument in node.args]
-            expected = 2 if node.func.id == "leaky_relu" else 1
-            if not 1 <= len(arguments) <= expected:
-                raise ValueError(
-                    f"{node.func.id} takes {expected} argument{'s' if expected > 1 else ''}, "
-                    f"got {len(arguments)} (col {node.col_offset + 1})"
-                )
-            first = arguments[0] if isinstance(arguments[0], Value) else Value(arguments[0])
-            rest = [a.data if isinstance(a, Value) else a for a in arguments[1:]]
-            return FUNCTIONS[node.func.id](first, *rest)
-        raise _refuse(node, _describe(node))
-
-    result = build(tree.body)
+    _check(tree, source, leaves)
+    result = _evaluate(tree.body, leaves)
     return result if isinstance(result, Value) else Value(result)
+
+
+def _parse(source: str) -> ast.Expression:
+    try:
+        return ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        message = error.msg
+        if "integer string conversion" in message:  # Python's limit on digits of an int
+            message = "a whole number of more than 4,300 digits (far beyond a float's 1.8e308)"
+        where = f" (col {error.offset})" if error.offset else ""
+        raise ValueError(f"not a valid expression: {_shorten(message, 80)}{where}") from None
+    except UnicodeEncodeError as error:  # a lone surrogate: undecodable bytes in argv
+        raise ValueError(
+            f"not a valid expression: the character {error.object[error.start]!r} at col "
+            f"{error.start + 1} is not text (invalid UTF-8?)"
+        ) from None
+    except (RecursionError, MemoryError):
+        # CPython's parser gives up on deep nesting (some thousands of levels) with one of
+        # these, depending on the construct; either way the input, not the machine, is at fault.
+        raise ValueError(
+            "not a valid expression: nested too deeply for Python's parser (some thousands of "
+            "levels, such as ----x or a+b+…); build such graphs in Python, where Value.sum adds "
+            "many terms as one node"
+        ) from None
+
+
+def _position(node: ast.AST, lines: list[str]) -> str:
+    """Where ``node`` starts, in characters (ast counts UTF-8 bytes), counting from 1."""
+    line = getattr(node, "lineno", 1)
+    before = lines[line - 1].encode()[: getattr(node, "col_offset", 0)]
+    col = len(before.decode("utf-8", "replace")) + 1
+    return f"col {col}" if line == 1 else f"line {line}, col {col}"
+
+
+def _source_of(node: ast.AST, lines: list[str]) -> str:
+    """The text of ``node`` (ast.get_source_segment, which takes minutes on a long line)."""
+    first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", None)
+    if not first or last is None:
+        return type(node).__name__
+    chunk = "\n".join(lines[first - 1 : last]).encode()
+    end = len(chunk) - len(lines[last - 1].encode()) + (getattr(node, "end_col_offset", 0) or 0)
+    return chunk[getattr(node, "col_offset", 0) : end].decode("utf-8", "replace")
+
+
+def _refuse(node: ast.AST, what: str, lines: list[str]) -> ValueError:
+    return ValueError(
+        f"not allowed in an expression: {what} ({_position(node, lines)}); allowed: {_ALLOWED}"
+    )
+
+
+def _check(tree: ast.Expression, source: str, leaves: Mapping[str, Value]) -> None:
+    """Refuse the first construct (in reading order) that is not allowed, before any work."""
+    lines = source.splitlines() or [""]
+
+    def segment(node: ast.AST) -> str:
+        shown = _shorten(_source_of(node, lines))
+        # One line, whatever the input holds: control characters (a newline in a triple-quoted
+        # string, a NUL) are written as escapes.
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
+
+    problems: list[tuple[int, int, int, ValueError]] = []
+    # Iterative (no recursion however deep the tree), parents before their operands, and only
+    # into the operands of allowed nodes: what a refused node holds is never looked at.
+    pending: list[ast.expr] = [tree.body]
+    while pending:
+        node = pending.pop()
+        problem = _problem(node, segment, leaves, lines)
+        if problem is None:
+            pending.extend(_operands(node))
+        else:
+            key = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0), len(problems))
+            problems.append((*key, problem))
+    if problems:  # the first in reading order; an outer node before one at the same place
+        raise min(problems, key=lambda found: found[:3])[3]
+
+
+def _problem(
+    node: ast.AST, segment: Callable[[ast.AST], str], leaves: Mapping[str, Value], lines: list[str]
+) -> ValueError | None:
+    """What is wrong with ``node`` itself (its children are judged on their own), or None."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            return _refuse(node, f"the constant {segment(node)}", lines)
+        try:
+            number = float(node.value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            what = f"the constant {segment(node)}, which is not finite as a float (above 1.8e308)"
+            return _refuse(node, what, lines)
+        return None
+    if isinstance(node, ast.Name):
+        if node.id in leaves:
+            return None
+        name = _shorten(node.id)
+        known = _shorten(", ".join(sorted(leaves)) or "none", 60)
+        if node.id in FUNCTIONS:
+            hint = f"{node.id} is a function: write {node.id}(x)"
+        else:
+            hint = f"give it a value, as in {node.id if name == node.id else 'name'}=1.5"
+        return ValueError(
+            f"unknown variable {name!r} ({_position(node, lines)}): {hint} "
+            f"(variables given: {known})"
+        )
+    if isinstance(node, ast.BinOp):
+        if type(node.op) in _BINARY:
+            return None
+        if isinstance(node.op, ast.BitXor):
+            what = "the operator ^ (exclusive or in Python: write x**2 for a power)"
+        else:
+            what = f"the operator {type(node.op).__name__}"
+        return _refuse(node, what, lines)
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, (ast.USub, ast.UAdd)):
+            return None
+        return _refuse(node, f"the operator {type(node.op).__name__}", lines)
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            return _refuse(node, f"a call of {segment(node.func)}", lines)
+        name = node.func.id
+        if node.keywords:
+            keyword = node.keywords[0]
+            written = f"{keyword.arg}=" if keyword.arg else "**"
+            return _refuse(
+                keyword,
+                f"the keyword argument {_shorten(written)} of {name} (give arguments by position)",
+                lines,
+            )
+        expected = 2 if name == "leaky_relu" else 1
+        if not 1 <= len(node.args) <= expected:
+            return ValueError(
+                f"{name} takes {expected} argument{'s' if expected > 1 else ''}, "
+                f"got {len(node.args)} ({_position(node, lines)})"
+            )
+        return None
+    return _refuse(node, f"{type(node).__name__} {segment(node)!r}", lines)
+
+
+def _evaluate(root: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
+    """The value of a checked tree: a Value, or a number if no variable occurs in it.
+
+    Iterative, with an explicit stack (a tree may be thousands of levels deep): each node is
+    visited once to push its operands, then once more to combine their results.
+    """
+    results: dict[ast.AST, Value | float] = {}
+    stack: list[tuple[ast.expr, bool]] = [(root, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        operands = _operands(node)
+        if not operands_done and operands:
+            stack.append((node, True))
+            stack.extend((operand, False) for operand in reversed(operands))  # left first
+            continue
+        results[node] = _combine(node, [results.pop(operand) for operand in operands], leaves)
+    return results[root]
+
+
+def _operands(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _combine(
+    node: ast.expr, args: list[Value | float], leaves: Mapping[str, Value]
+) -> Value | float:
+    """One node's value from its operands' values."""
+    if isinstance(node, ast.Constant):
+        assert isinstance(node.value, (int, float)), "checked: numbers only"
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    numbers_only = not any(isinstance(a, Value) for a in args)
+    if isinstance(node, ast.UnaryOp):
+        (operand,) = args
+        return -operand if isinstance(node.op, ast.USub) else +operand
+    if isinstance(node, ast.BinOp):
+        left, right = args
+        if numbers_only:
+            # Computed by the engine, so 1/0 is our DomainError, then kept a number, so that
+            # x ** (1 + 1) is x ** 2 (the pow op), exactly as if 2 had been written.
+            return _number(_BINARY[type(node.op)](Value(_number(left)), right))
+        return _BINARY[type(node.op)](left, right)
+    assert isinstance(node, ast.Call), "checked: nothing else is allowed"
+    assert isinstance(node.func, ast.Name), "checked: calls of the functions by name"
+    name = node.func.id
+    if name == "leaky_relu" and len(args) == 2 and isinstance(args[1], Value):
+        return _leaky_relu_of_a_variable_slope(args[0], args[1])
+    first = args[0] if isinstance(args[0], Value) else Value(args[0])
+    rest = [a.data if isinstance(a, Value) else a for a in args[1:]]  # a number slope
+    result = FUNCTIONS[name](first, *rest)
+    return _number(result) if numbers_only else result
+
+
+def _number(value: Value | float) -> float:
+    return value.data if isinstance(value, Value) else value
+
+
+def _leaky_relu_of_a_variable_slope(x: Value | float, slope: Value) -> Value | float:
+    """leaky_relu(x, s) where s depends on the variables, so ∂/∂s = x (for x <= 0) counts.
+
+    The op takes its slope as a number (a parameter of the rule), so this is the definition
+    written out, x if x > 0 else s·x: the same value and first derivatives as the op (s at
+    the kink x = 0), exact, and second derivatives through s too (∂²/∂x∂s = 1 for x < 0).
+    A formula without the branch, relu(x) + s·(x − relu(x)), cancels: for s = 1e20 its
+    ∂/∂x at x > 0 is (1 − s) + s = 0, not 1.
+    """
+    if (x.data if isinstance(x, Value) else x) > 0:
+        return x
+    return slope * x

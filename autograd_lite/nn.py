@@ -76,21 +76,18 @@ def _load_new(cls: type[M], path: str | Path) -> M:
     """A new ``cls`` model built from the constructor arguments saved in ``path``."""
     how = f"build the model first, then read the file into it: model = {cls.__name__}(...); "
     how += "model.load(path)"
-    try:
-        record = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
-        raise ValueError(f"{path}: not an autograd_lite parameter file ({error})") from None
-    config = record.get("config") if isinstance(record, dict) else None
-    saved_from = record.get("architecture") if isinstance(record, dict) else None
+    record = _read_record(path)
+    config, saved_from = record.get("config"), record.get("architecture")
     if isinstance(saved_from, str) and not saved_from.startswith(f"{cls.__name__}("):
-        raise ValueError(f"{path}: saved from {saved_from}, not a {cls.__name__}")
+        raise ValueError(f"{path}: saved from {_shorten(saved_from)}, not a {cls.__name__}")
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the file does not record how to build the model; {how}")
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
         raise ValueError(
-            f"{path}: cannot build {cls.__name__} from the saved config {config!r} ({error}); {how}"
+            f"{path}: cannot build {cls.__name__} from the saved config {_shorten(repr(config))} "
+            f"({error}); {how}"
         ) from None
     model._load_into(path)  # checks everything else: format, version, architecture, values
     return model
@@ -160,6 +157,11 @@ class Module:
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"a state dict must be a mapping, got {type(state).__name__}")
+        for name in state:
+            if not isinstance(name, str):
+                raise ValueError(
+                    f"parameter names must be strings, got {type(name).__name__} {_shown(name)}"
+                )
         named = dict(self.named_parameters())
         missing = [name for name in named if name not in state]
         unexpected = [name for name in state if name not in named]
@@ -178,10 +180,17 @@ class Module:
         values = {}
         for name, value in state.items():
             if not is_real(value):  # int, float, or a NumPy scalar such as float32
-                raise ValueError(f"parameter {name!r} must be a number, got {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"parameter {name!r} must be finite, got {value!r}")
-            values[name] = float(value)
+                raise ValueError(f"parameter {name!r} must be a number, got {_shown(value)}")
+            try:
+                number = float(value)
+            except OverflowError:  # an int (or fraction) beyond the largest float
+                raise ValueError(
+                    f"parameter {name!r} must fit in a float (magnitude below 1.8e308), "
+                    f"got {_shown(value)}"
+                ) from None
+            if not math.isfinite(number):
+                raise ValueError(f"parameter {name!r} must be finite, got {number!r}")
+            values[name] = number
         for name, p in named.items():  # only now that everything checked out
             p.data = values[name]
 
@@ -193,16 +202,25 @@ class Module:
 
     def save(self, path: str | Path) -> None:
         """Write the parameters to a JSON file (never pickle): names, values, architecture and
-        the constructor's arguments (:meth:`config`)."""
+        the constructor's arguments (:meth:`config`).
+
+        A parameter that is not finite (set by hand: training refuses such a step) raises a
+        ValueError before anything is written, rather than a file that :meth:`load` refuses.
+        """
+        state = self.state_dict()
+        for name, value in state.items():
+            if not math.isfinite(value):
+                raise ValueError(f"cannot save {path}: parameter {name!r} is {value!r}")
         record: dict[str, Any] = {
             "format": _STATE_FORMAT,
             "version": _STATE_VERSION,
             "architecture": self.architecture,
-            "parameters": self.state_dict(),
+            "parameters": state,
         }
         if self.config() is not None:
             record["config"] = self.config()
-        Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        text = json.dumps(record, indent=1, allow_nan=False) + "\n"
+        Path(path).write_text(text, encoding="utf-8")
 
     load = _Load()
     """``model.load(path)`` reads the parameters of a file written by :meth:`save` into a model;
@@ -210,34 +228,78 @@ class Module:
 
     def _load_into(self, path: str | Path) -> None:
         """Read parameters written by :meth:`save`. A file for another architecture, or one that
-        is not such a file, raises a ValueError that says why; the model is then unchanged."""
-        text = Path(path).read_text(encoding="utf-8")
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}: not a JSON file ({error})") from None
-        if not isinstance(record, dict) or record.get("format") != _STATE_FORMAT:
-            raise ValueError(f"{path}: not an autograd_lite parameter file (no format field)")
-        if record.get("version") != _STATE_VERSION:
+        is not such a file, raises a ValueError that names the file and says why (a file that
+        cannot be read, an OSError); the model is then unchanged."""
+        record = _read_record(path)
+        architecture = record.get("architecture")
+        if architecture != self.architecture:
+            shown = architecture if isinstance(architecture, str) else repr(architecture)
             raise ValueError(
-                f"{path}: format version {record.get('version')!r}, this library reads "
-                f"{_STATE_VERSION}"
-            )
-        if record.get("architecture") != self.architecture:
-            raise ValueError(
-                f"{path}: saved from {record.get('architecture')}, "
-                f"but this model is {self.architecture}"
+                f"{path}: saved from {_shorten(shown)}, but this model is {self.architecture}"
             )
         parameters = record.get("parameters")
         if not isinstance(parameters, dict):
             raise ValueError(f"{path}: the 'parameters' field is not a mapping of names to numbers")
-        self.load_state_dict(parameters)
+        try:
+            self.load_state_dict(parameters)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+
+
+def _read_record(path: str | Path) -> dict[str, Any]:
+    """The record of a parameter file written by :meth:`Module.save`, its format and version
+    checked; a ValueError that names the file and says what is wrong otherwise."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})"
+        ) from None
+    try:
+        record = json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not a JSON file ({error})") from None
+    except RecursionError:  # the decoder recurses: [[[[… nested beyond Python's limit
+        raise ValueError(f"{path}: not a parameter file (JSON nested too deeply)") from None
+    if not isinstance(record, dict) or record.get("format") != _STATE_FORMAT:
+        raise ValueError(f"{path}: not an autograd_lite parameter file (no format field)")
+    version = record.get("version")
+    if type(version) is not int or version != _STATE_VERSION:  # not True, not 1.0
+        raise ValueError(
+            f"{path}: format version {_shown(version)}, this library reads {_STATE_VERSION}"
+        )
+    return record
+
+
+def _json_int(text: str) -> int | float:
+    """A JSON integer as a Python int; beyond the digits ``int()`` converts (4,300 by default,
+    Python's guard against slow conversions) as a float, which has no such limit and becomes
+    inf where it does not fit, which loading then refuses by name."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with … (a file may hold megabytes in one field)."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` for an error message, shortened."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        # repr of an int over 4,300 digits is refused by Python: count them instead.
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    return _shorten(repr(value))
 
 
 def _listing(what: str, names: list[str]) -> str:
     if not names:
         return ""
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    shown = ", ".join(_shorten(name) for name in names[:5])
+    shown += f" and {len(names) - 5} more" if len(names) > 5 else ""
     return f"{len(names)} {what} ({shown})"
 
 

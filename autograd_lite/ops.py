@@ -35,8 +35,9 @@ import inspect
 import keyword
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from .errors import DomainError
@@ -157,20 +158,35 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def _exact_sum(terms: Iterable[Fraction]) -> float:
+    """The sum of exact fractions, rounded once to a float; inf where it overflows (the engine
+    reports that as an overflow)."""
+    try:
+        return float(sum(terms, Fraction(0)))
+    except OverflowError:
+        return math.inf
+
+
 def _sum(*xs: float) -> float:
     try:
         return math.fsum(xs)
     except OverflowError:
-        # fsum can overflow on its way to a sum that fits (1e308 + 1e308 − 1e308): halving is
-        # exact, so sum the halves and double the result (the engine reports a true overflow).
-        return 2.0 * math.fsum(x * 0.5 for x in xs)
+        # fsum can overflow on its way to a sum that fits (1e308 + 1e308 − 1e308). Halving
+        # would lose the last bit of subnormals, so add exactly instead (rare: slow is fine).
+        return _exact_sum(map(Fraction, xs))
 
 
 def _linear(*v: float) -> float:
     """Σ wᵢ·xᵢ + b for v = (w₀, x₀, w₁, x₁, …, b): a neuron's weighted sum as one op."""
     if len(v) % 2 == 0:
         raise DomainError("linear", "expected pairs (w, x) followed by one bias b")
-    return _sum(*[v[i] * v[i + 1] for i in range(0, len(v) - 1, 2)], v[-1])
+    products = [v[i] * v[i + 1] for i in range(0, len(v) - 1, 2)]
+    if all(map(math.isfinite, products)):
+        return _sum(*products, v[-1])
+    # A product overflowed, though the sum may fit (1e200·1e200 − 1e200·1e200 = 0), and fsum
+    # refuses inf − inf: multiply and add exactly instead (rare: slow is fine).
+    pairs = range(0, len(v) - 1, 2)
+    return _exact_sum([*(Fraction(v[i]) * Fraction(v[i + 1]) for i in pairs), Fraction(v[-1])])
 
 
 def _linear_local(m: Any, out: Any, *v: Any) -> tuple[Any, ...]:
@@ -211,17 +227,35 @@ class FloatMath:
 # ---------------------------------------------------------------------------------------------
 
 
+_EXACT_INTEGERS = 2.0**53
+"""Below this magnitude every integer is a float, so c − 1 is exact for an integer c."""
+
+
+def _power_minus_one(m: Any, out: Any, x: Any, c: Any) -> Any:
+    """xᶜ⁻¹, with the sign right even where c − 1 rounds.
+
+    From 2⁵³ on, floats are even integers and c − 1 (odd) is not a float: it rounds to an even
+    neighbour, and a negative base would get the sign of an even power (x = −1, c = 2⁵⁴:
+    xᶜ⁻¹ = −1, but x ** (c − 1) = +1). There xᶜ⁻¹ is computed as xᶜ / x from ``out`` = xᶜ,
+    which is exact in sign; at x = 0 it is 0 (c ≥ 2⁵³; 0 to a negative power is refused by the
+    forward). Smaller exponents keep x ** (c − 1): xᶜ / x would lose xᶜ⁻¹ where xᶜ underflows.
+    """
+    if abs(m.data(c)) < _EXACT_INTEGERS:
+        return x ** (c - 1)
+    return out / x if m.data(x) != 0 else 0.0
+
+
 def _pow_local(m: Any, out: Any, x: Any, c: float) -> tuple[Any, ...]:
     # d(xᶜ)/dx = c·xᶜ⁻¹. For c = 0 the function is the constant 1, derivative 0 everywhere
     # (written out because c·x⁻¹ would divide by zero at x = 0).
-    return (c * x ** (c - 1) if c != 0 else 0.0,)
+    return (c * _power_minus_one(m, out, x, c) if c != 0 else 0.0,)
 
 
 def _vpow_local(m: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
     # ∂(aᵇ)/∂a = b·aᵇ⁻¹ and ∂(aᵇ)/∂b = aᵇ·ln a.
     # At a = b = 0 the function is the constant a⁰ = 1, derivative 0 (a⁻¹ would divide by zero).
     # Elsewhere keep the formula even when b = 0: its dependence on b carries ∂²/∂a∂b.
-    da = 0.0 if m.data(a) == 0 and m.data(b) == 0 else b * a ** (b - 1)
+    da = 0.0 if m.data(a) == 0 and m.data(b) == 0 else b * _power_minus_one(m, out, a, b)
     if m.data(a) > 0:
         db = out * m.log(a)
     elif m.data(a) == 0 and not m.differentiable:

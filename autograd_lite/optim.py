@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from .engine import Value
+from .errors import DomainError
 
 __all__ = ["SGD", "Schedule"]
 
@@ -35,23 +36,51 @@ class SGD:
     """Stochastic gradient descent over a list of parameters.
 
     Args:
-        params: the Values to update (``model.parameters()``); each at most once.
+        params: the Values to update (``model.parameters()``), each at most once; or pairs
+            (name, Value), as ``model.named_parameters()`` gives, so errors use the names.
         lr: the learning rate, a number or a schedule ``lr(step) -> float``.
         momentum: μ in [0, 1). With μ = 0 (the default) a step is exactly w ← w − lr·∂L/∂w;
             otherwise v ← μ·v + ∂L/∂w and w ← w − lr·v (PyTorch's convention).
+
+    A step never leaves a parameter non-finite: if any gradient is not finite, or any new value
+    (or momentum) would overflow, :meth:`step` raises :class:`~autograd_lite.DomainError`
+    naming the parameter and the step (counted from 0, as the schedule counts), and changes
+    nothing: every parameter and momentum keeps its value from before that step.
+
+    >>> w = Value(1.0, label="w")
+    >>> w.grad = 10.0
+    >>> SGD([w], lr=1e308).step()
+    Traceback (most recent call last):
+        ...
+    autograd_lite.errors.DomainError: SGD: step 0 would make params[0] ('w') -inf: ...
+    >>> w.data
+    1.0
     """
 
     def __init__(
-        self, params: Iterable[Value], lr: float | Schedule, momentum: float = 0.0
+        self,
+        params: Iterable[Value] | Iterable[tuple[str, Value]],
+        lr: float | Schedule,
+        momentum: float = 0.0,
     ) -> None:
-        self.params = list(params)
+        self.params: list[Value] = []
+        self.names: list[str] = []
+        """How errors name each parameter: its given name, or ``params[i] ('label')``."""
         seen: set[int] = set()
-        for i, p in enumerate(self.params):
+        for i, item in enumerate(params):
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+                name, p = item
+            else:
+                p = item
+                label = p.label if isinstance(p, Value) else ""
+                name = f"params[{i}]" + (f" ({label!r})" if label else "")
             if not isinstance(p, Value):
                 raise TypeError(f"SGD: params[{i}] must be a Value, got {type(p).__name__}")
             if id(p) in seen:
                 raise ValueError(f"SGD: params[{i}] appears twice; it would be updated twice")
             seen.add(id(p))
+            self.params.append(p)
+            self.names.append(name)
         if not callable(lr):
             _positive("lr", lr)
         self.lr = lr
@@ -68,17 +97,37 @@ class SGD:
         return _positive("lr", self.lr(self.steps) if callable(self.lr) else self.lr)
 
     def step(self) -> None:
-        """Move every parameter against its gradient; a non-finite gradient is refused."""
+        """Move every parameter against its gradient, all or nothing (see the class)."""
         lr = self.current_lr()
-        for i, p in enumerate(self.params):
+        for name, p in zip(self.names, self.params, strict=True):
             if not math.isfinite(p.grad):
-                raise ValueError(f"SGD: the gradient of params[{i}] ({p.label!r}) is {p.grad!r}")
-        for i, p in enumerate(self.params):
-            if self.momentum:
-                self._velocity[i] = self.momentum * self._velocity[i] + p.grad
-                p.data -= lr * self._velocity[i]
-            else:
-                p.data -= lr * p.grad
+                raise DomainError(
+                    "SGD",
+                    f"step {self.steps}: the gradient of {name} is {p.grad!r}; "
+                    "no parameter was changed",
+                )
+        # Every new value first, checked, and only then assigned: a step that would overflow
+        # one parameter changes none (nor any momentum).
+        if self.momentum:
+            velocity = [
+                self.momentum * v + p.grad for v, p in zip(self._velocity, self.params, strict=True)
+            ]
+        else:
+            velocity = [p.grad for p in self.params]
+        new = [p.data - lr * v for p, v in zip(self.params, velocity, strict=True)]
+        for name, p, v, w in zip(self.names, self.params, velocity, new, strict=True):
+            if not (math.isfinite(w) and math.isfinite(v)):
+                direction = "v (v = μ·v + ∂L/∂w)" if self.momentum else "∂L/∂w"
+                raise DomainError(
+                    "SGD",
+                    f"step {self.steps} would make {name} {w!r}: w − lr·{direction} = "
+                    f"{p.data!r} − {lr!r}·{v!r} overflows a float. No parameter was changed; "
+                    "lower the learning rate",
+                )
+        for p, w in zip(self.params, new, strict=True):
+            p.data = w
+        if self.momentum:
+            self._velocity = velocity
         self.steps += 1
 
     def zero_grad(self) -> None:

@@ -145,9 +145,14 @@ def train(
     X, y = _samples("train", X, y)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"train: steps must be an int >= 0, got {steps!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)):
+        raise TypeError(
+            f"train: batch_size must be an int in 1..{len(X)} or None, "
+            f"got {type(batch_size).__name__} {batch_size!r}"
+        )
     if batch_size is not None and not 1 <= batch_size <= len(X):
         raise ValueError(f"train: batch_size must be in 1..{len(X)} or None, got {batch_size!r}")
-    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    optimizer = SGD(model.named_parameters(), lr=lr, momentum=momentum)
     rng = make_rng(seed, "train: seed")
     history = History()
     show = sys.stderr.isatty() if progress is None else progress

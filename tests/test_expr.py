@@ -51,7 +51,7 @@ def test_variables_are_labelled_leaves_and_number_exponents_stay_numbers() -> No
         ("True + x", r"the constant True"),
         ("'a'", r"the constant 'a'"),
         ("1e999", r"not finite"),
-        ("exp(x=1)", r"a call of exp"),
+        ("exp(x=1)", r"the keyword argument x= of exp \(give arguments by position\) \(col 5\)"),
         ("open('f')", r"a call of open"),
         ("y + 1", r"unknown variable 'y' \(col 1\): give it a value, as in y=1.5 \(variables given: x\)"),
         ("exp(x, x)", r"exp takes 1 argument, got 2"),

@@ -124,7 +124,7 @@ def test_load_on_the_wrong_class_or_an_old_file_says_how(tmp_path: Path) -> None
     with pytest.raises(ValueError, match=r"does not record how to build.*model = MLP\(\.\.\.\)"):
         MLP.load(path)
     path.write_text("not json")
-    with pytest.raises(ValueError, match="not an autograd_lite parameter file"):
+    with pytest.raises(ValueError, match=r"model\.json: not a JSON file"):
         MLP.load(path)
     with pytest.raises(FileNotFoundError):
         MLP.load(tmp_path / "missing.json")

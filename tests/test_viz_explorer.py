@@ -247,12 +247,20 @@ def test_a_seed_backward_refuses_is_refused_the_same_way(seed: object) -> None:
 
 def test_a_gradient_that_overflows_is_refused_like_backward() -> None:
     def tiny() -> Value:
-        return Value(1e300, label="x") * 1e-300  # 1.0, but ∂/∂(1e-300) = 1e300 × seed
+        return Value(1e-300, label="x") * 1e300  # 1.0, but ∂/∂x = 1e300 × seed
 
     with pytest.raises(DomainError, match="overflows"):
         tiny().backward(1e300)
     with pytest.raises(DomainError, match="overflows"):
         explore(tiny(), seed=1e300)
+
+
+def test_a_constants_gradient_that_overflows_is_not_refused_like_backward() -> None:
+    def tiny() -> Value:
+        return Value(1e300, label="x") * 1e-300  # ∂/∂(the constant 1e-300) = 1e300 × seed
+
+    tiny().backward(1e300)  # nobody asked for the constant's gradient
+    explore(tiny(), seed=1e300)
 
 
 def test_missing_dot_raises_the_graph_modules_error(

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
 
-from ..engine import Value, gradients, local_derivatives, topological_order, type_name
+from ..engine import (
+    Value,
+    _Constant,
+    gradients,
+    local_derivatives,
+    topological_order,
+    type_name,
+)
 from ..ops import RULES
 from .graph import (
     DEFAULT_MAX_NODES,
@@ -84,7 +91,10 @@ def backward_steps(root: Value, seed: float = 1.0) -> list[BackwardStep]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps needs a Value, got {type_name(root)}")
-    gradients(root, [], seed=seed)  # validates the seed and refuses exactly where backward() would
+    # Validates the seed and refuses where backward() would: where a gradient that depends on a
+    # leaf the user made is not finite (constants made by operators do not count).
+    made = [n for n in topological_order(root) if not n.parents and type(n) is not _Constant]
+    gradients(root, made, seed=seed)
 
     order = topological_order(root)
     index = {id(node): k for k, node in enumerate(order)}
