@@ -18,6 +18,7 @@ from typing import Any
 
 from ._common import as_list, make_rng
 from .engine import Value, no_grad, type_name
+from .errors import DomainError
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -28,7 +29,7 @@ from .losses import (
 from .nn import Module
 from .optim import SGD, Schedule
 
-__all__ = ["History", "accuracy", "evaluate", "train"]
+__all__ = ["History", "TrainingStoppedError", "accuracy", "evaluate", "train"]
 
 Loss = Callable[[Any, Any], Value]
 
@@ -76,6 +77,22 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[int], loss: Loss) -> 
         predicted = classify(p)
         hits += predicted == t if loss is cross_entropy else (predicted == 1) == (t in positive)
     return hits / len(predictions)
+
+
+class TrainingStoppedError(DomainError):
+    """:func:`train` stopped because a step was refused (a gradient or a new parameter that is
+    not finite). The model keeps its parameters from the last good step; ``history`` holds
+    the steps that were taken, ``step`` the one that was refused, ``cause`` the refusal."""
+
+    def __init__(self, cause: DomainError, step: int, steps: int, history: History) -> None:
+        self.cause, self.step, self.history = cause, step, history
+        super().__init__(
+            cause.op,
+            f"{cause.reason}. Training stopped at step {step} of {steps}; the model keeps its "
+            f"parameters from the step before, and this error's .history holds the {step} "
+            "steps taken",
+            cause.operands,
+        )
 
 
 @dataclass
@@ -158,27 +175,32 @@ def train(
     show = sys.stderr.isatty() if progress is None else progress
     bar = _progress(steps) if show else None
     everything = list(range(len(X)))
-    for _ in bar if bar is not None else range(steps):
-        batch = everything if batch_size is None else rng.sample(everything, batch_size)
-        targets = [y[i] for i in batch]
-        predictions = [model(X[i]) for i in batch]  # 1. the forward pass
-        objective = loss(predictions, targets)  # 2. the loss
-        if l2_alpha:
-            objective = objective + l2(optimizer.params, l2_alpha)
-        step_lr = optimizer.current_lr()
-        optimizer.zero_grad()  # 3. the backward pass, from clean gradients
-        objective.backward()
-        optimizer.step()  # 4. the update
-        history.loss.append(objective.data)
-        history.accuracy.append(accuracy(predictions, targets, loss))
-        history.lr.append(step_lr)
+    try:
+        for _ in bar if bar is not None else range(steps):
+            batch = everything if batch_size is None else rng.sample(everything, batch_size)
+            targets = [y[i] for i in batch]
+            predictions = [model(X[i]) for i in batch]  # 1. the forward pass
+            objective = loss(predictions, targets)  # 2. the loss
+            if l2_alpha:
+                objective = objective + l2(optimizer.params, l2_alpha)
+            step_lr = optimizer.current_lr()
+            optimizer.zero_grad()  # 3. the backward pass, from clean gradients
+            objective.backward()
+            optimizer.step()  # 4. the update
+            history.loss.append(objective.data)
+            history.accuracy.append(accuracy(predictions, targets, loss))
+            history.lr.append(step_lr)
+            if bar is not None:
+                acc = history.accuracy[-1]
+                bar.set_postfix(
+                    loss=f"{objective.data:.4f}",
+                    **({"acc": f"{acc:.0%}"} if acc is not None else {}),
+                )
+    except DomainError as error:  # a step refused: keep what was learned, say where it stopped
+        raise TrainingStoppedError(error, len(history.loss), steps, history) from error
+    finally:
         if bar is not None:
-            acc = history.accuracy[-1]
-            bar.set_postfix(
-                loss=f"{objective.data:.4f}", **({"acc": f"{acc:.0%}"} if acc is not None else {})
-            )
-    if bar is not None:
-        bar.close()
+            bar.close()
     return history
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograd_lite import Value
+from autograd_lite import DomainError, Value
 from autograd_lite.datasets import load_digits_binary, make_moons, make_xor, train_test_split
 from autograd_lite.losses import (
     binary_cross_entropy,
@@ -114,3 +114,23 @@ def test_digits_zero_versus_one_reach_99_percent_on_held_out_images() -> None:
     _, held_out = evaluate(model, X_test, y_test, loss=loss)
     assert held_out is not None and held_out >= 0.99
     assert len(X_test) == 180
+
+
+def test_a_refused_step_stops_training_and_keeps_the_history() -> None:
+    from autograd_lite.losses import mse
+    from autograd_lite.train import TrainingStoppedError
+
+    model = MLP(1, [1], seed=0)
+    schedule = lambda k: 0.01 if k < 2 else 1e303  # noqa: E731 (the third step overflows)
+    with pytest.raises(
+        TrainingStoppedError, match=r"step 2 of 5.*\.history holds the 2 steps"
+    ) as info:
+        train(model, [[1.0]], [1e6], loss=mse, steps=5, lr=schedule, progress=False)
+    error = info.value
+    assert isinstance(error, DomainError)  # so `except DomainError` still catches it
+    assert error.step == 2 and len(error.history.loss) == 2 and error.history.lr == [0.01, 0.01]
+    assert "layer0.neuron0.w0" in str(error)
+    # The parameters are those after step 1: replaying the two good steps gives the same.
+    again = MLP(1, [1], seed=0)
+    train(again, [[1.0]], [1e6], loss=mse, steps=2, lr=0.01, progress=False)
+    assert [p.data for p in model.parameters()] == [p.data for p in again.parameters()]
