@@ -8,6 +8,7 @@
 (125.0, 300.0)
 """
 
+from .compiler import CompiledFunction, compile
 from .engine import (
     Value,
     enable_grad,
@@ -17,15 +18,18 @@ from .engine import (
     no_grad,
     topological_order,
 )
-from .errors import DomainError
+from .errors import DomainError, GraphChangedError
 from .functional import grad, hessian, jacobian, value_and_grad
 from .ops import RULES, Rule
 
 __all__ = [
     "RULES",
+    "CompiledFunction",
     "DomainError",
+    "GraphChangedError",
     "Rule",
     "Value",
+    "compile",
     "enable_grad",
     "grad",
     "gradients",

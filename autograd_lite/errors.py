@@ -1,4 +1,5 @@
-"""The one exception type autograd_lite raises for arithmetic that has no finite real answer.
+"""The exception types of autograd_lite: DomainError for arithmetic with no finite real answer,
+GraphChangedError for compiled code whose function records another graph.
 
 >>> from autograd_lite import Value
 >>> Value(-1.0, label="x").log()
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["DomainError", "Operand"]
+__all__ = ["DomainError", "GraphChangedError", "Operand"]
 
 Operand = tuple[str, float, str]
 """How an error names one input of an op: (parameter name, value, label of the node or "")."""
@@ -60,3 +61,13 @@ class DomainError(ValueError, ArithmeticError):
 def _shorten(label: str, limit: int = 40) -> str:
     """A label cut for a message: a node's label may be as long as anyone likes."""
     return label if len(label) <= limit else f"{label[: limit - 1]}… ({len(label)} characters)"
+
+
+class GraphChangedError(RuntimeError):
+    """A compiled function's graph no longer matches the function it was compiled from.
+
+    Compiled code (:func:`autograd_lite.compile`) stands for one recorded graph. When the
+    function records another one for other inputs (Python control flow on ``x.data``, numbers
+    computed from the inputs' values), the compiled code would compute something else: this
+    error says so, and where the graphs part.
+    """

@@ -14,6 +14,10 @@ engine calls them two ways:
   derivative is then itself recorded as a graph, so it can be differentiated again
   (second derivatives and Hessians come for free).
 
+A third reader, :mod:`autograd_lite.compiler`, calls ``forward`` and ``local`` with operands that
+build Python source text (``SourceMath``), and so writes a graph's backward pass as code from
+these same rules.
+
 ``local(m, out, *inputs, *params)`` receives ``out``, the op's own result, because several
 derivatives are cheapest in terms of it: (eˣ)' = eˣ, tanh' = 1 − tanh², σ' = σ(1 − σ).
 
@@ -174,6 +178,15 @@ def _sum(*xs: float) -> float:
         # fsum can overflow on its way to a sum that fits (1e308 + 1e308 − 1e308). Halving
         # would lose the last bit of subnormals, so add exactly instead (rare: slow is fine).
         return _exact_sum(map(Fraction, xs))
+    except TypeError:
+        # Operands that are not numbers: the compiler's source text, whose ``fsum`` writes
+        # this very sum as code (autograd_lite.compiler.text). Costs nothing on floats.
+        for x in xs:
+            fsum = getattr(type(x), "fsum", None)
+            if fsum is not None:
+                written: float = fsum(xs)
+                return written
+        raise
 
 
 def _linear(*v: float) -> float:

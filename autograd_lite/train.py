@@ -141,6 +141,7 @@ def train(
     l2_alpha: float = 0.0,
     seed: int | None = None,
     progress: bool | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on ``(X, y)`` with gradient descent; return the :class:`History`.
 
@@ -158,6 +159,12 @@ def train(
             state, so ``random.seed(…)`` makes a run reproducible).
         progress: show a progress bar with loss and accuracy; None shows one only when
             standard error is a terminal.
+        compile: run the model's per-sample forward and backward pass as compiled Python
+            (:mod:`autograd_lite.compiler`): the same losses, gradients and parameters, several
+            times faster. The loss and L2 term stay on the engine. The model must record the
+            same graph for every sample (no Python ``if`` on ``x.data``): one sample is
+            re-traced now and then, and a different graph raises GraphChangedError. A model
+            whose architecture changed since its last compiled run is compiled again.
     """
     X, y = _samples("train", X, y)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
@@ -175,17 +182,23 @@ def train(
     show = sys.stderr.isatty() if progress is None else progress
     bar = _progress(steps) if show else None
     everything = list(range(len(X)))
+    compiled = _compiled(model, X[0]) if compile and steps else None
     try:
         for _ in bar if bar is not None else range(steps):
             batch = everything if batch_size is None else rng.sample(everything, batch_size)
             targets = [y[i] for i in batch]
-            predictions = [model(X[i]) for i in batch]  # 1. the forward pass
+            if compiled is not None:  # 1. the forward pass, compiled; its backward pass later
+                predictions, model_backward = compiled.forward([X[i] for i in batch])
+            else:
+                predictions = [model(X[i]) for i in batch]  # 1. the forward pass
             objective = loss(predictions, targets)  # 2. the loss
             if l2_alpha:
                 objective = objective + l2(optimizer.params, l2_alpha)
             step_lr = optimizer.current_lr()
             optimizer.zero_grad()  # 3. the backward pass, from clean gradients
             objective.backward()
+            if compiled is not None:
+                model_backward()  # the model's share of the backward pass, compiled
             optimizer.step()  # 4. the update
             history.loss.append(objective.data)
             history.accuracy.append(accuracy(predictions, targets, loss))
@@ -202,6 +215,13 @@ def train(
         if bar is not None:
             bar.close()
     return history
+
+
+def _compiled(model: Module, example: Sequence[float]) -> Any:
+    # Imported here: the compiler is an optional layer above the training loop.
+    from .compiler.model import compiled_model
+
+    return compiled_model(model, example)
 
 
 def evaluate(
