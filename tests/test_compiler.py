@@ -297,7 +297,12 @@ def test_hostile_rule_names_and_texts_never_become_code(monkeypatch: pytest.Monk
 # -- train(compile=True) --------------------------------------------------------------------------
 
 
-def _train_twice(make_model: Any, X: Any, y: Any, **options: Any) -> tuple[Any, Any, Any, Any]:
+def _train_twice(
+    make_model: Any,
+    X: Any,  # noqa: N803
+    y: Any,
+    **options: Any,
+) -> tuple[Any, Any, Any, Any]:
     plain, compiled = make_model(), make_model()
     h1 = train(plain, X, y, progress=False, **options)
     h2 = train(compiled, X, y, progress=False, compile=True, **options)
@@ -395,7 +400,7 @@ def test_train_compiled_refuses_a_model_whose_graph_depends_on_the_data() -> Non
 
 def test_train_compiled_raises_the_engines_errors() -> None:
     X, y = make_moons(10, seed=0)
-    for bad in ([[True, 1.0]] + X[1:], [[1.0]] + X[1:], [[1e308, 1e308]] + X[1:]):
+    for bad in ([[True, 1.0], *X[1:]], [[1.0], *X[1:]], [[1e308, 1e308], *X[1:]]):
         errors = []
         for compiled in (False, True):
             with pytest.raises((TypeError, ValueError, DomainError)) as info:
