@@ -66,7 +66,8 @@ def micrograd_available() -> bool:
 def w1(repeats: int, rows: list[list[str]], has_micrograd: bool) -> dict[str, float]:
     ours = median_time(workloads.w1_autograd_lite(), repeats)
     floor = median_time(workloads.w1_floats(), repeats)
-    found = {"w1_ours": ours, "w1_floor": floor}
+    compiled = median_time(workloads.w1_compiled(), repeats) / workloads.COMPILED_STEPS
+    found = {"w1_ours": ours, "w1_floor": floor, "w1_compiled": compiled}
     rows.append(
         [
             "W1 moons step, MLP(2, [16, 16, 1]), 100 samples",
@@ -92,6 +93,15 @@ def w1(repeats: int, rows: list[list[str]], has_micrograd: bool) -> dict[str, fl
             "plain floats, by hand",
             seconds(floor),
             f"autograd_lite is {ours / floor:.1f}× this floor",
+        ]
+    )
+    rows.append(
+        [
+            "",
+            "autograd_lite, train(compile=True)",
+            seconds(compiled),
+            f"compiled / floor = {compiled / floor:.2f}; {ours / compiled:.1f}× faster than "
+            f"the engine (per step, runs of {workloads.COMPILED_STEPS} steps)",
         ]
     )
     return found
@@ -184,12 +194,21 @@ def w3(n: int, repeats: int, rows: list[list[str]], has_micrograd: bool) -> dict
 
 def w4(repeats: int, rows: list[list[str]], has_micrograd: bool) -> None:
     ours = median_time(workloads.w4_autograd_lite(), repeats)
+    compiled = median_time(workloads.w4_compiled(), repeats)
     rows.append(
         [
             "W4 digits 0/1 epoch, MLP(64, [16, 1]), 360 images",
             "autograd_lite",
             seconds(ours),
             "mini-batches of 30",
+        ]
+    )
+    rows.append(
+        [
+            "",
+            "autograd_lite, train(compile=True)",
+            seconds(compiled),
+            f"{ours / compiled:.1f}× faster than the engine",
         ]
     )
     if has_micrograd:

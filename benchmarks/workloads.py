@@ -16,6 +16,7 @@ from autograd_lite import Value
 from autograd_lite.datasets import load_digits_binary, make_moons
 from autograd_lite.losses import binary_cross_entropy_with_logits, hinge, l2
 from autograd_lite.nn import MLP
+from autograd_lite.train import train
 
 SIZES = (2, 16, 16, 1)
 
@@ -42,6 +43,25 @@ def w1_autograd_lite() -> Callable[[], None]:
             p.data -= 0.5 * p.grad
 
     return step
+
+
+COMPILED_STEPS = 10
+"""Steps per timed run of the compiled workloads (the time per step is the run's / this)."""
+
+
+def w1_compiled() -> Callable[[], None]:
+    """The same step with train(compile=True): the model's pass as generated Python, the loss
+    and L2 on the engine; the progress bar off, accuracy and history kept, as a user has them.
+    Compiled once here; each run trains COMPILED_STEPS steps."""
+    X, y = moons()
+    model = MLP(2, [16, 16, 1], seed=0)
+    options: dict[str, Any] = {"loss": hinge, "lr": 0.5, "l2_alpha": 1e-4, "progress": False}
+    train(model, X, y, steps=1, compile=True, **options)
+
+    def steps() -> None:
+        train(model, X, y, steps=COMPILED_STEPS, compile=True, **options)
+
+    return steps
 
 
 def w1_micrograd() -> Callable[[], None]:
@@ -208,6 +228,21 @@ def w4_autograd_lite() -> Callable[[], None]:
     return epoch
 
 
+def w4_compiled() -> Callable[[], None]:
+    """One epoch as train(compile=True): 12 random mini-batches of 30 (train draws each batch
+    at random rather than shuffling once per epoch: the same work)."""
+    X, y = load_digits_binary()
+    model = MLP(64, [16, 1], seed=0)
+    options: dict[str, Any] = {"loss": binary_cross_entropy_with_logits, "lr": 0.5,
+                               "batch_size": 30, "seed": 0, "progress": False}  # fmt: skip
+    train(model, X, y, steps=1, compile=True, **options)
+
+    def epoch() -> None:
+        train(model, X, y, steps=len(X) // 30, compile=True, **options)
+
+    return epoch
+
+
 def w4_micrograd() -> Callable[[], None]:
     from micrograd.engine import Value as MValue
     from micrograd.nn import MLP as MMLP
@@ -254,6 +289,7 @@ def recursion_limit() -> int:
 __all__ = [
     "hinge",
     "w1_autograd_lite",
+    "w1_compiled",
     "w1_floats",
     "w1_micrograd",
     "w2_autograd_lite",
@@ -261,6 +297,7 @@ __all__ = [
     "w3_autograd_lite",
     "w3_micrograd",
     "w4_autograd_lite",
+    "w4_compiled",
     "w4_micrograd",
     "w5_graph",
 ]
