@@ -400,7 +400,12 @@ def test_train_compiled_refuses_a_model_whose_graph_depends_on_the_data() -> Non
 
 def test_train_compiled_raises_the_engines_errors() -> None:
     X, y = make_moons(10, seed=0)
-    for bad in ([[True, 1.0], *X[1:]], [[1.0], *X[1:]], [[1e308, 1e308], *X[1:]]):
+    for bad in (
+        [[True, 1.0], *X[1:]],
+        [["a", 1.0], *X[1:]],
+        [[1.0], *X[1:]],
+        [[1e308, 1e308], *X[1:]],
+    ):
         errors = []
         for compiled in (False, True):
             with pytest.raises((TypeError, ValueError, DomainError)) as info:

@@ -36,13 +36,18 @@ CHECK = 16
 _cache: weakref.WeakKeyDictionary[Any, CompiledModel] = weakref.WeakKeyDictionary()
 
 
-def compiled_model(model: Any, example: Sequence[float]) -> CompiledModel:
+def compiled_model(model: Any, example: Sequence[Any]) -> CompiledModel | None:
     """The compiled per-sample pass of ``model``: the one made before if the model still records
-    the same graph (same architecture, same parameter objects), else a new one."""
+    the same graph (same architecture, same parameter objects), else a new one. None if the
+    example is not a row of real numbers: the engine then trains, and raises its own error."""
+    rows = _rows([example], len(example)) if hasattr(example, "__len__") else None
+    if rows is None:
+        return None
+    (row,) = rows
     cached = _cache.get(model)
-    if cached is not None and cached.matches(example):
+    if cached is not None and cached.matches(row):
         return cached
-    compiled = CompiledModel(model, example)
+    compiled = CompiledModel(model, row)
     _cache[model] = compiled
     return compiled
 
