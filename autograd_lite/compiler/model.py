@@ -47,7 +47,10 @@ def compiled_model(model: Any, example: Sequence[Any]) -> CompiledModel | None:
     cached = _cache.get(model)
     if cached is not None and cached.matches(row):
         return cached
-    compiled = CompiledModel(model, row)
+    try:
+        compiled = CompiledModel(model, row)
+    except ArithmeticError:  # the model refuses this sample: the engine's loop will say so
+        return None
     _cache[model] = compiled
     return compiled
 
