@@ -194,7 +194,13 @@ def _linear(*v: float) -> float:
     if len(v) % 2 == 0:
         raise DomainError("linear", "expected pairs (w, x) followed by one bias b")
     products = [v[i] * v[i + 1] for i in range(0, len(v) - 1, 2)]
-    if all(map(math.isfinite, products)):
+    try:
+        finite = all(map(math.isfinite, products))
+    except TypeError:
+        # Operands that are not numbers: the compiler's source text writes the fast path; where
+        # a product overflows, compiled code meets inf and asks the engine, which lands below.
+        finite = True
+    if finite:
         return _sum(*products, v[-1])
     # A product overflowed, though the sum may fit (1e200·1e200 − 1e200·1e200 = 0), and fsum
     # refuses inf − inf: multiply and add exactly instead (rare: slow is fine).

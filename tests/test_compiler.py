@@ -412,3 +412,32 @@ def test_train_compiled_raises_the_engines_errors() -> None:
                 train(MLP(2, [3, 1], seed=0), bad, y, steps=2, progress=False, compile=compiled)
             errors.append((type(info.value), str(info.value)))
         assert errors[0] == errors[1]
+
+
+def test_a_registered_op_is_compiled_from_its_rule() -> None:
+    from autograd_lite.ops import register, unregister
+
+    rule = Rule("cube_c", "³", ("x",), lambda x: x**3, lambda m, out, x: (3 * x**2,), "x³", "3·x²")
+    cube = register(rule)
+    try:
+        f = compile(lambda x: cube(x) + x, [2.0])
+        assert f.value_and_grad(2.0) == (10.0, [13.0])
+        assert "3 * v0_x ** 2" in f.source and "# ∂(x³)/∂x = 3·x²" in f.source
+        assert f.value_and_grad(-1.0) == value_and_grad(lambda x: cube(x) + x)(-1.0)
+    finally:
+        unregister("cube_c")
+
+
+def test_an_overflowing_product_in_a_neuron_is_answered_by_the_engine() -> None:
+    # 1e200·1e200 overflows, but the exactly rounded sum fits: the engine adds exactly.
+    def f(a: Value, b: Value, c: Value, d: Value) -> Value:
+        return Value.linear([a, c], [b, d], a)
+
+    compiled = compile(f, [1.0, 2.0, 3.0, 4.0], check=False)
+    args = (1e200, 1e200, -1e200, 1e200)
+    assert (
+        compiled.value_and_grad(*args)
+        == value_and_grad(f)(*args)
+        == (1e200, [1e200] * 3 + [-1e200])
+    )
+    assert compiled.fallbacks == 1

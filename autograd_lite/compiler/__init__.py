@@ -242,7 +242,7 @@ class CompiledFunction:
         self._guard(numbers)
         try:
             value, finite = self._value(*numbers)
-        except ArithmeticError:
+        except (ArithmeticError, ValueError):  # ValueError: fsum of inf − inf
             return self._engine(numbers, with_grad=False)[0]
         if not math.isfinite(finite):
             return self._engine(numbers, with_grad=False)[0]
@@ -254,7 +254,7 @@ class CompiledFunction:
         self._guard(numbers)
         try:
             value, grads, finite = self._value_and_grad(*numbers)
-        except ArithmeticError:
+        except (ArithmeticError, ValueError):  # ValueError: fsum of inf − inf
             return self._engine(numbers, with_grad=True)
         if not math.isfinite(finite):
             return self._engine(numbers, with_grad=True)

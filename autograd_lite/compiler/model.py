@@ -183,7 +183,7 @@ class CompiledModel:
         self._guard(plain)
         try:
             out, finite = self._forward(plain)
-        except ArithmeticError:
+        except (ArithmeticError, ValueError):  # ValueError: fsum of inf − inf
             return self._engine(rows)
         if not math.isfinite(finite):
             return self._engine(rows)
@@ -199,7 +199,7 @@ class CompiledModel:
             try:
                 grads = self._backward(work, [p.grad for p in self.updated])
                 finite = all(map(math.isfinite, grads))
-            except ArithmeticError:
+            except (ArithmeticError, ValueError):
                 finite = False
             if not finite:  # let the engine compute it, and raise its own error
                 self.fallbacks += 1
