@@ -719,9 +719,12 @@ def _backprop(
         if node._rule is None:
             continue  # a leaf passes nothing on
         upstream = grads[node]
-        for parent, local in zip(node.parents, _local(node, differentiable), strict=True):
-            if pruned and parent not in needed:
-                continue  # pruned: no path from it to an input
+        edges: Iterable[tuple[Value, Any]] = zip(
+            node.parents, _local(node, differentiable), strict=True
+        )
+        if pruned:  # once per node, not per edge: most passes are not pruned
+            edges = [(parent, local) for parent, local in edges if parent in needed]
+        for parent, local in edges:
             # The chain rule: ∂root/∂parent += ∂node/∂parent · ∂root/∂node
             contribution = local * upstream
             previous = get(parent)

@@ -195,15 +195,16 @@ def _linear(*v: float) -> float:
         raise DomainError("linear", "expected pairs (w, x) followed by one bias b")
     products = [v[i] * v[i + 1] for i in range(0, len(v) - 1, 2)]
     try:
-        finite = all(map(math.isfinite, products))
-    except TypeError:
-        # Operands that are not numbers: the compiler's source text writes the fast path; where
-        # a product overflows, compiled code meets inf and asks the engine, which lands below.
-        finite = True
-    if finite:
-        return _sum(*products, v[-1])
-    # A product overflowed, though the sum may fit (1e200·1e200 − 1e200·1e200 = 0), and fsum
-    # refuses inf − inf: multiply and add exactly instead (rare: slow is fine).
+        total = _sum(*products, v[-1])
+    except ValueError:  # fsum refuses inf − inf: products overflowed with opposite signs
+        total = math.inf
+    # Speed: the result is checked, not every product (a product that overflowed makes the sum
+    # inf or refused). Not a float: the compiler's source text, which writes this fast path
+    # (compiled code that meets inf asks the engine, which lands below).
+    if not isinstance(total, float) or math.isfinite(total):
+        return total
+    # A product overflowed, though the sum may fit (1e200·1e200 − 1e200·1e200 = 0): multiply
+    # and add exactly instead (rare: slow is fine).
     pairs = range(0, len(v) - 1, 2)
     return _exact_sum([*(Fraction(v[i]) * Fraction(v[i + 1]) for i in pairs), Fraction(v[-1])])
 
