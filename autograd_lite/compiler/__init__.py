@@ -47,6 +47,7 @@ from .program import (
     _walk,
     backward_text,
     describe_change,
+    due,
     finite_check,
     first_trace,
     trace,
@@ -92,14 +93,6 @@ def node_names(trace: Trace) -> list[str]:
     everything = _walk(trace.outputs, lambda _: False)
     named = dict(zip(map(id, everything), names_of(everything), strict=True))
     return [named[id(n)] for n in trace.order]
-
-
-def due(count: int, check: bool | int) -> bool:
-    """Whether call number ``count`` (from 1) is re-traced: every call for ``check=True``, none
-    for False, else calls 1, 2, 4, … below ``check`` and every ``check``-th."""
-    if isinstance(check, bool):
-        return check
-    return count % check == 0 or (count < check and count & (count - 1) == 0)
 
 
 def _check_option(check: object, who: str) -> bool | int:

@@ -19,14 +19,16 @@ from typing import Any
 
 from ..engine import Value
 from ..errors import GraphChangedError
-from .program import Program, backward_text, describe_change, first_trace, flatten, trace
+from .program import (
+    Program,
+    backward_text,
+    describe_change,
+    due,
+    first_trace,
+    flatten,
+    trace,
+)
 from .text import Text
-
-
-def due(count: int, check: int) -> bool:
-    """Steps 1, 2, 4, … below ``check`` and every ``check``-th."""
-    return count % check == 0 or (count < check and count & (count - 1) == 0)
-
 
 __all__ = ["CompiledModel", "compiled_model"]
 
@@ -158,9 +160,7 @@ class CompiledModel:
 
     def _guard(self, rows: list[tuple[float, ...]]) -> None:
         self.steps += 1
-        if not (
-            self.steps % CHECK == 0 or (self.steps < CHECK and self.steps & (self.steps - 1) == 0)
-        ):
+        if not due(self.steps, CHECK):
             return
         self.checks += 1
         row = rows[self.steps % len(rows)]

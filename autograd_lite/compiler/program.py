@@ -33,7 +33,7 @@ from .text import (
     rule_source,
 )
 
-__all__ = ["Program", "Trace", "describe_change", "flatten", "trace"]
+__all__ = ["Program", "Trace", "describe_change", "due", "flatten", "trace"]
 
 
 # -- tracing ----------------------------------------------------------------------------------
@@ -470,3 +470,11 @@ def finite_check(variables: Sequence[str], start: str = "") -> str:
 
 def is_finite(x: float) -> bool:
     return math.isfinite(x)
+
+
+def due(count: int, check: bool | int) -> bool:
+    """Whether call number ``count`` (from 1) is re-traced: every call for ``check=True``, none
+    for False, else calls 1, 2, 4, … below ``check`` and every ``check``-th."""
+    if isinstance(check, bool):
+        return check
+    return count % check == 0 or (count < check and count & (count - 1) == 0)
