@@ -365,7 +365,7 @@ def test_strategies_draw_registered_ops_only_when_named() -> None:
     seen: set[str] = set()
 
     @settings(max_examples=40, database=None)
-    @given(expressions(ops=[*BUILTIN_OPS, "cube", "mylog"]))
+    @given(expressions(ops=["add", "mul", "tanh", "cube", "mylog"]))  # few ops: each one drawn
     def with_them(expr: Any) -> None:
         seen.update(expr.ops)
         check_grad(expr, expr.inputs, order=2)
