@@ -52,6 +52,7 @@ __all__ = [
     "is_grad_enabled",
     "local_derivatives",
     "no_grad",
+    "rule_of",
     "topological_order",
 ]
 
@@ -101,7 +102,9 @@ def _real(data: object, label: str = "", op: str = "Value", what: str = "data") 
             if hasattr(data, "ndim") and type(data).__name__ == "ndarray"
             else ""
         )
-        if hasattr(data, "data") and hasattr(data, "grad") and not hint:
+        if isinstance(data, Value):
+            hint = " (this takes a plain number: give v.data)"
+        elif hasattr(data, "data") and hasattr(data, "grad") and not hint:
             hint = " (a value of another engine? give its number, e.g. x.data)"
         raise TypeError(
             f"{op} {what} must be a real number (int or float), got {type_name(data)} "
@@ -120,6 +123,19 @@ def _real(data: object, label: str = "", op: str = "Value", what: str = "data") 
             "Value", f"{what} must be a finite real number", [("data", number, label)]
         )
     return number
+
+
+def _refuse_arguments(label: object, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+    """Explain what is wrong with Value(data, label, ...) beyond (data, label)."""
+    if args or {"_children", "_op"} & set(kwargs) or isinstance(label, (tuple, list, set)):
+        raise TypeError(
+            "micrograd's Value(data, _children, _op) builds an op by hand, which cannot work here: "
+            "an op is a rule with its derivative (see autograd_lite.ops.register); Value takes "
+            "(data, label='')"
+        )
+    if kwargs:
+        raise TypeError(f"Value takes (data, label=''), got keyword arguments {sorted(kwargs)}")
+    raise TypeError(f"Value label must be a str, got {type_name(label)} {label!r}")
 
 
 class Value:
@@ -155,36 +171,27 @@ class Value:
 
     # __slots__ keeps nodes small; tuples and floats keep them free of reference cycles, so
     # they are freed by reference counting alone, never by the (slow) cycle collector.
-    __slots__ = ("_data", "_rule", "grad", "label", "op_args", "parents", "scope")
+    __slots__ = ("_data", "_grad", "_rule", "label", "op_args", "parents", "scope")
 
     # NumPy defers to our reflected operators (np.float64(2) * Value) instead of trying to
     # turn a Value into an array.
     __array_ufunc__ = None
 
     _data: float
-    grad: float
+    _grad: float
     label: str
     parents: tuple[Value, ...]
     op_args: tuple[float, ...]
     scope: str
     _rule: Rule | None
 
-    def __init__(self, data: float, label: str = "", *micrograd_args: object) -> None:
-        if micrograd_args or not isinstance(label, str):
-            # micrograd_args exist only for this message: micrograd's Value(data, _children,
-            # _op) builds an op by hand, which is the one thing that cannot work here.
-            micrograd = micrograd_args or isinstance(label, (tuple, list, set, frozenset))
-            hint = (
-                " (micrograd's Value(data, _children, _op) builds an op by hand; here an op is "
-                "a rule with its derivative: see autograd_lite.ops.register)"
-                if micrograd
-                else ""
-            )
-            if isinstance(label, str):
-                raise TypeError(f"Value takes (data, label=''), got more arguments{hint}")
-            raise TypeError(f"Value label must be a str, got {type_name(label)} {label!r}{hint}")
+    def __init__(
+        self, data: float, label: str = "", *micrograd_args: object, **micrograd_kwargs: object
+    ) -> None:
+        if micrograd_args or micrograd_kwargs or not isinstance(label, str):
+            _refuse_arguments(label, micrograd_args, micrograd_kwargs)
         self._data = _real(data, label)
-        self.grad = 0.0
+        self._grad = 0.0
         self.label = label
         self.scope = ""
         self.parents = ()
@@ -207,7 +214,50 @@ class Value:
 
     @data.setter
     def data(self, value: float) -> None:
+        if self._rule is not None:
+            name = f"node {self.label!r}" if self.label else f"the output of {self._rule.name}"
+            raise ValueError(
+                f"cannot change the data of {name}: it was computed by {self._rule.name}, whose "
+                "derivative rules read the recorded value, so its gradients would be wrong; "
+                "change a leaf (an input or a parameter) and compute again"
+            )
         self._data = _real(value, self.label)
+
+    @property
+    def grad(self) -> float:
+        """∂(root)/∂(this node) after ``root.backward()`` (0.0 before). Assigning checks it is a
+        real number: ``grad = 0.0`` clears it (PyTorch's ``grad = None`` is refused).
+
+        >>> w = Value(1.0, label="w")
+        >>> w.grad = None  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        TypeError: Value grad cannot be None (node 'w'): ... set grad = 0.0 or call zero_grad() ...
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        if value is None:
+            where = f" (node {self.label!r})" if self.label else ""
+            raise TypeError(
+                f"Value grad cannot be None{where}: a Value's grad is always a number; set "
+                "grad = 0.0 or call zero_grad() to clear it"
+            )
+        if type(value) is float:  # inf and nan included: the optimiser refuses to step on them
+            self._grad = value
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            self._grad = float(value)  # OverflowError for an int beyond a float, as float() says
+        else:
+            raise TypeError(
+                f"Value grad must be a real number (int or float), got {type_name(value)} "
+                f"{value!r}" + (f" for node {self.label!r}" if self.label else "")
+            )
+
+    @property
+    def rule(self) -> Rule | None:
+        """The rule of the op that made this node (None for a leaf): its formula, derivative and
+        functions, as recorded, even if the op was unregistered or replaced since."""
+        return self._rule
 
     @property
     def op(self) -> str:
@@ -245,6 +295,14 @@ class Value:
             c = self.op_args[0]
             return f"**{int(c) if c.is_integer() and abs(c) < 2**53 else c}"
         return _MICROGRAD_OPS.get(rule.name, rule.name)
+
+    @property
+    def _backward(self) -> Any:
+        raise AttributeError(
+            "a Value has no _backward closure (micrograd's way): derivatives live in one table of "
+            "rules. Call out.backward() on the output; local_derivatives(node) gives a node's "
+            "∂node/∂parent, one per parent"
+        )
 
     # -- a number's manners ---------------------------------------------------------------------
     # format(), item() and ordering read the number; none of them records anything in the graph.
@@ -506,14 +564,14 @@ class Value:
         _check_finite(order, grads, _variables)
         for node in order:
             if node._rule is None:
-                node.grad += grads[node]
+                node._grad += grads[node]
             else:
-                node.grad = grads[node]
+                node._grad = grads[node]
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this node and every node it depends on."""
         for node in topological_order(self):
-            node.grad = 0.0
+            node._grad = 0.0
 
     def draw(self, **options: Any) -> Any:
         """This node's computation graph as a Graphviz drawing: see
@@ -538,7 +596,7 @@ def _number(x: object) -> float | None:
         return x._data
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
-    return x  # type: ignore[return-value]  # a Real compares like a float
+    return float(x)  # so NumPy scalars compare to a bool too
 
 
 class _Constant(Value):
@@ -608,7 +666,7 @@ def _apply(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = 
         )
     node = Value.__new__(Value)  # skip __init__: data is already a checked float
     node._data = data
-    node.grad = 0.0
+    node._grad = 0.0
     node.label = ""
     node.scope = ""
     if _grad_mode.enabled:
@@ -656,6 +714,18 @@ def _local(node: Value, differentiable: bool) -> tuple[Any, ...]:
             f"its local derivative is not a finite real number here ({reason})",
             _describe(rule, node.parents, node.op_args),
         ) from None
+
+
+def rule_of(node: Value) -> Rule:
+    """The rule of the op that made ``node``, as recorded (even if the op was unregistered or
+    replaced since); a ValueError for a leaf, which no op made.
+
+    >>> rule_of(Value(2.0) * 3).formula
+    'a · b'
+    """
+    if node._rule is None:
+        raise ValueError(f"{node!r} is a leaf: no op made it, so it has no rule")
+    return node._rule
 
 
 def local_derivatives(node: Value) -> tuple[float, ...]:
@@ -779,7 +849,7 @@ def _check_finite(
                 raise DomainError(
                     child.op,
                     f"its local derivative is not a finite real number here ({local!r})",
-                    _describe(RULES[child.op], child.parents, child.op_args),
+                    _describe(rule_of(child), child.parents, child.op_args),
                 )
     if first.label:
         where = f"node {first.label!r}"

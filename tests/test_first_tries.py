@@ -197,3 +197,68 @@ def test_the_commands_outputs_are_ignored_by_git() -> None:
     for folder in ("--out out/",):
         assert folder in readme
     assert "--out pictures" not in readme
+
+
+# -- found by a user review: what a Value refuses, and says why ------------------------------
+
+
+def test_the_data_of_an_op_result_cannot_be_changed() -> None:
+    c = Value(0.5)
+    d = c.tanh()
+    with pytest.raises(ValueError, match="cannot change the data of the output of tanh"):
+        d.data = 5.0
+    d.backward()
+    assert c.grad == pytest.approx(1 - math.tanh(0.5) ** 2)  # the rule read the true tanh
+
+
+@pytest.mark.parametrize("bad", [None, "0", [0.0], True])
+def test_grad_must_be_a_number(bad: object) -> None:
+    w = Value(1.0, label="w")
+    with pytest.raises(TypeError, match="grad"):
+        w.grad = bad  # type: ignore[assignment]
+    assert w.grad == 0.0
+    (w * 2).backward()  # and backward still works
+    assert w.grad == 2.0
+
+
+def test_micrograd_only_spellings_explain_themselves() -> None:
+    a = Value(1.0)
+    with pytest.raises(TypeError, match=r"^micrograd's Value\(data, _children, _op\)"):
+        Value(2.0, _children=(a,), _op="+")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"^micrograd's Value"):
+        Value(2.0, (a,), "+")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"keyword arguments \['lable'\]"):
+        Value(2.0, lable="x")  # type: ignore[call-arg]
+    with pytest.raises(AttributeError, match=r"no _backward closure.*out\.backward\(\)"):
+        (a * 2)._backward()
+
+
+def test_comparisons_with_numpy_scalars_give_a_bool() -> None:
+    import numpy as np
+
+    assert (Value(2.0) < np.float64(3.0)) is True
+    assert (np.float32(1.0) < Value(2.0)) is True
+
+
+def test_a_drawing_uses_the_rule_that_made_the_node_after_unregister() -> None:
+    from autograd_lite import Rule
+    from autograd_lite.ops import register, unregister
+
+    cube = register(
+        Rule("cube", "cube", ("x",), lambda x: x**3, lambda m, out, x: (3 * x**2,), "x³", "3·x²")
+    )
+    try:
+        x = Value(2.0, label="x")
+        y = cube(x) + x
+        y.backward()
+    finally:
+        unregister("cube")
+    source = y.draw(edge_derivatives=True).source
+    assert "3·x²" in source  # its derivative, read from the node's own rule
+
+
+def test_functions_that_take_numbers_say_so_for_a_value() -> None:
+    from autograd_lite import compile
+
+    with pytest.raises(TypeError, match=r"plain number: give v\.data"):
+        compile(lambda x: x * 2, [Value(3.0)])

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import Value, enable_grad
+from ..engine import Value, enable_grad, rule_of
 from ..errors import GraphChangedError
-from ..ops import RULES, FloatMath, Rule
+from ..ops import FloatMath, Rule
 from .text import (
     COND,
     FAIL,
@@ -332,7 +332,7 @@ class Program:
             if node.kind != "op":
                 continue
             value = node.value
-            rule = RULES[value.op]
+            rule = rule_of(value)
             operands: list[object] = [*self._operands(value), *value.op_args]
 
             def run(rule: Rule = rule, operands: list[object] = operands) -> Any:
@@ -353,7 +353,7 @@ class Program:
         """The local derivatives of node ``k``, as source, from its rule's ``local``."""
         node = self.nodes[k]
         value = node.value
-        rule = RULES[value.op]
+        rule = rule_of(value)
         assert node.text is not None
         operands = self._operands(value)
         try:
@@ -395,7 +395,7 @@ class Program:
             value = node.value
             if node.kind != "op" or id(value) not in self.needs or id(value) not in assigned:
                 continue
-            rule = RULES[value.op]
+            rule = rule_of(value)
             locals_ = self.locals_of(k)
             upstream = Text(node.grad)
             for j, (parent, local) in enumerate(zip(value.parents, locals_, strict=True)):

@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from ..engine import Value, topological_order, type_name
-from ..ops import RULES
+from ..engine import Value, rule_of, topological_order, type_name
 from .frames import BackwardStep, backward_frames, backward_steps
 from .graph import DEFAULT_MAX_NODES, bracketed, input_name
 from .render import layout
@@ -136,7 +135,7 @@ def explorer_data(root: Value, seed: float = 1.0) -> dict[str, Any]:
         if node.label and len(node.label) > len(names[k]):
             entry["name"] = clean_text(node.label, _NAME_LIMIT)
         if node.parents:
-            rule = RULES[node.op]
+            rule = rule_of(node)
             entry.update(formula=rule.formula, derivative=rule.derivative)
             entry["params"] = [[p, repr(v)] for p, v in zip(rule.params, node.op_args, strict=True)]
             for j, (parent, local) in enumerate(zip(node.parents, locals_[k], strict=True)):

@@ -25,10 +25,10 @@ from ..engine import (
     _Constant,
     gradients,
     local_derivatives,
+    rule_of,
     topological_order,
     type_name,
 )
-from ..ops import RULES
 from .graph import (
     DEFAULT_MAX_NODES,
     MAX_ROWS,
@@ -232,7 +232,7 @@ class BackwardFrames(Sequence[Drawing]):
             extra = (
                 html.escape(f"× {number(current.gradient)}") if current and passing else "&#160;"
             )
-            return [Row("p", html.escape(RULES[node.op].derivative), extra)]
+            return [Row("p", html.escape(rule_of(node).derivative), extra)]
         names = operand_names(node, scene.names, scene.index)
         rows = []
         for j, local in enumerate(local_derivatives(node)):

@@ -30,8 +30,7 @@ from typing import Any
 
 import graphviz
 
-from ..engine import Value, local_derivatives, topological_order, type_name
-from ..ops import RULES
+from ..engine import Value, local_derivatives, rule_of, topological_order, type_name
 from .render import (
     INSTALL_HELP,
     Drawing,
@@ -192,7 +191,7 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 def input_name(node: Value, j: int) -> str:
     """The rule's name for operand ``j`` of ``node``: a, b, x; xᵢ of a sum; wᵢ, xᵢ, b of linear."""
-    rule = RULES[node.op]
+    rule = rule_of(node)
     if node.op == "linear":
         if j == len(node.parents) - 1:
             return "b"
@@ -510,7 +509,7 @@ class Scene:
         grad = repr(node.grad) if self.has_grads else "not computed yet"
         text = f"{part} {clean_text(self.name(node), 200)}: data = {node.data!r}, grad = {grad}"
         if node.parents:
-            rule = RULES[node.op]
+            rule = rule_of(node)
             text += f"; op {rule.name}: {rule.formula}; {rule.derivative}"
         return text
 
@@ -533,7 +532,7 @@ class Scene:
             return []
         locals_ = local_derivatives(node)
         if len(node.parents) > MAX_ROWS:
-            return [Row("p", html.escape(RULES[node.op].derivative))]
+            return [Row("p", html.escape(rule_of(node).derivative))]
         operands = operand_names(node, self.names, self.index)
         rows = []
         for j, (operand, local) in enumerate(zip(operands, locals_, strict=True)):
