@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -45,9 +46,33 @@ def _check_activation(activation: str) -> str:
 
 
 def _check_size(name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} must be a positive int, got {n!r}")
-    return n
+    """``n`` as an int ≥ 1: any integer (a NumPy int too), not a bool."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, got {type(n).__name__} {_shown(n)}")
+    if n < 1:
+        raise ValueError(f"{name} must be a positive int, got {_shown(n)}")
+    return int(n)
+
+
+def _resolve_activation(activation: str | bool | None, nonlin: bool | None) -> str:
+    """The activation from ``activation`` and micrograd's ``nonlin`` (True: relu, False:
+    linear). A bool in ``activation``'s place is micrograd's positional ``Neuron(nin, False)``;
+    both given must agree (``nonlin`` says whether the activation is other than linear)."""
+    if isinstance(activation, bool):  # micrograd's Neuron(nin, nonlin) spelled positionally
+        if nonlin is not None:
+            raise TypeError("nonlin given twice: as the second argument and as nonlin=")
+        activation, nonlin = None, activation
+    if nonlin is not None and not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin must be True or False, got {type(nonlin).__name__} {nonlin!r}")
+    if activation is None:
+        return "linear" if nonlin is False else "relu"
+    _check_activation(activation)
+    if nonlin is not None and nonlin != (activation != "linear"):
+        raise ValueError(
+            f"nonlin={nonlin} contradicts activation={activation!r}: give one of them "
+            "(nonlin=True is relu, nonlin=False is linear)"
+        )
+    return activation
 
 
 M = TypeVar("M", bound="Module")
@@ -55,6 +80,7 @@ M = TypeVar("M", bound="Module")
 
 class _Load:
     """``load`` on a model reads parameters into it; on a class it builds a model from a file.
+    Both return the model, so ``model = model.load(path)`` and ``model = MLP.load(path)`` work.
 
     The file records the constructor's arguments (``"config"``), so ``MLP.load(path)`` needs
     nothing else; files of modules that cannot be rebuilt that way say how to load them.
@@ -64,7 +90,7 @@ class _Load:
     def __get__(self, obj: None, cls: type[M]) -> Callable[[str | Path], M]: ...
 
     @overload
-    def __get__(self, obj: M, cls: type[M]) -> Callable[[str | Path], None]: ...
+    def __get__(self, obj: M, cls: type[M]) -> Callable[[str | Path], M]: ...
 
     def __get__(self, obj: M | None, cls: type[M]) -> Callable[[str | Path], Any]:
         if obj is not None:
@@ -94,7 +120,35 @@ def _load_new(cls: type[M], path: str | Path) -> M:
 
 
 class Module:
-    """The base of every model: parameters, gradients, a readable summary, saving and loading."""
+    """The base of every model: parameters, gradients, a readable summary, saving and loading.
+
+    A module of your own defines ``__call__`` (the forward pass) and declares its parameters
+    in one of two ways:
+
+    - by name, as ``Neuron``, ``Layer`` and ``MLP`` do: ``children()`` lists the sub-modules
+      and ``own_parameters()`` the Values that belong to the module itself, each with a name;
+      saved files and error messages then use dotted names such as ``"l1.neuron0.w0"``;
+    - micrograd's way, by overriding ``parameters()`` to return the list of Values. That list
+      is then what training updates and what is saved: :meth:`named_parameters` keeps the
+      name a parameter has by the first way if it has one, and calls the others ``p0``,
+      ``p1``, … by their place in ``parameters()``.
+
+    >>> class Net(Module):
+    ...     def __init__(self):
+    ...         self.l1, self.l2 = Layer(2, 3, seed=0), Layer(3, 1, nonlin=False, seed=1)
+    ...     def __call__(self, x):
+    ...         return self.l2(self.l1(x))[0]
+    ...     def parameters(self):
+    ...         return self.l1.parameters() + self.l2.parameters()
+    >>> net = Net()
+    >>> net
+    Net(13 parameters)
+    >>> [name for name, _ in net.named_parameters()][:3]
+    ['p0', 'p1', 'p2']
+
+    A module with no parameters at all cannot be trained: :func:`~autograd_lite.train.train`
+    and :class:`~autograd_lite.optim.SGD` say so rather than run steps that change nothing.
+    """
 
     _list_children = True  # whether repr lists the sub-modules, one line each
 
@@ -111,14 +165,56 @@ class Module:
         return []
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """Every parameter with its dotted name, in a fixed order (``"layer0.neuron1.w0"``)."""
+        """Every parameter with its dotted name, in a fixed order (``"layer0.neuron1.w0"``).
+
+        For a module that overrides :meth:`parameters` (micrograd's way), its list in its
+        order: each Value keeps its dotted name if ``own_parameters()`` or ``children()``
+        give it one, and is otherwise called ``p<i>``, ``i`` its place in the list.
+        """
+        declared = self._declared_parameters()
+        if not self._overrides_parameters():
+            return declared
+        listed = self.parameters()
+        if not isinstance(listed, (list, tuple)):
+            raise TypeError(
+                f"{type(self).__name__}.parameters() must return a list of Values, "
+                f"got {type(listed).__name__}"
+            )
+        names = {id(p): name for name, p in reversed(declared)}  # the first name wins
+        taken = set(names.values())
+        named = []
+        for i, p in enumerate(listed):
+            if not isinstance(p, Value):
+                raise TypeError(
+                    f"{type(self).__name__}.parameters() must return Values, "
+                    f"got {type(p).__name__} {_shown(p)} at index {i}"
+                )
+            name = names.get(id(p))
+            if name is None:
+                name = f"p{i}"
+                while name in taken:  # a declared parameter already has that name
+                    name = f"_{name}"
+                taken.add(name)
+            named.append((name, p))
+        return named
+
+    def _declared_parameters(self) -> list[tuple[str, Value]]:
+        """The parameters declared by name: ``own_parameters()``, then each child's."""
         named = list(self.own_parameters())
         for child_name, child in self.children():
             named += [(f"{child_name}.{name}", p) for name, p in child.named_parameters()]
         return named
 
+    def _overrides_parameters(self) -> bool:
+        """Whether a subclass declares its parameters micrograd's way (see the class)."""
+        return type(self).parameters is not Module.parameters
+
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of :meth:`named_parameters`."""
+        if self._overrides_parameters():
+            # Reached through super().parameters() from an override: what is declared by name
+            # (asking named_parameters() here would call the override again, without end).
+            return [p for _, p in self._declared_parameters()]
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -137,7 +233,8 @@ class Module:
 
     def __repr__(self) -> str:
         count = len(self.parameters())
-        lines = [f"{type(self).__name__}({self.summary()}: {count} parameters)"]
+        summary = self.summary()
+        lines = [f"{type(self).__name__}({summary + ': ' if summary else ''}{count} parameters)"]
         if self._list_children:
             for name, child in self.children():
                 lines.append(f"  {name}: {repr(child).splitlines()[0]}")
@@ -223,13 +320,14 @@ class Module:
         Path(path).write_text(text, encoding="utf-8")
 
     load = _Load()
-    """``model.load(path)`` reads the parameters of a file written by :meth:`save` into a model;
-    ``MLP.load(path)`` (on the class) builds the model the file was saved from and returns it."""
+    """``model.load(path)`` reads the parameters of a file written by :meth:`save` into a model
+    and returns the model; ``MLP.load(path)`` (on the class) builds the model the file was
+    saved from and returns it."""
 
-    def _load_into(self, path: str | Path) -> None:
-        """Read parameters written by :meth:`save`. A file for another architecture, or one that
-        is not such a file, raises a ValueError that names the file and says why (a file that
-        cannot be read, an OSError); the model is then unchanged."""
+    def _load_into(self: M, path: str | Path) -> M:
+        """Read parameters written by :meth:`save`; return the model. A file for another
+        architecture, or one that is not such a file, raises a ValueError that names the file
+        and says why (a file that cannot be read, an OSError); the model is then unchanged."""
         record = _read_record(path)
         architecture = record.get("architecture")
         if architecture != self.architecture:
@@ -244,6 +342,7 @@ class Module:
             self.load_state_dict(parameters)
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from None
+        return self
 
 
 def _read_record(path: str | Path) -> dict[str, Any]:
@@ -322,7 +421,11 @@ class Neuron(Module):
 
     Args:
         nin: the number of inputs.
-        activation: one of :data:`ACTIVATIONS` (``"linear"`` applies none).
+        activation: one of :data:`ACTIVATIONS` (``"linear"`` applies none); ``"relu"`` unless
+            ``nonlin`` says otherwise.
+        nonlin: micrograd's spelling: True is ``"relu"``, False is ``"linear"`` (a bool in
+            ``activation``'s place, ``Neuron(3, False)``, means the same). Given with
+            ``activation``, the two must agree; :attr:`nonlin` reads it back.
         seed: an int, a ``random.Random`` (shared by a whole model), or None to draw from
             Python's global ``random`` state (so ``random.seed(…)`` makes it reproducible).
         scope: the dotted path of this neuron in its model, stamped on the Values it creates.
@@ -335,13 +438,21 @@ class Neuron(Module):
     Neuron(3 inputs, tanh: 4 parameters)
     >>> round(n([1.0, 0.0, -1.0]).data, 4)
     -0.8507
+    >>> Neuron(3, nonlin=False, seed=1)          # micrograd's Neuron(nin, nonlin=False)
+    Neuron(3 inputs, linear: 4 parameters)
     """
 
     def __init__(
-        self, nin: int, activation: str = "relu", *, seed: Seed = None, scope: str = ""
+        self,
+        nin: int,
+        activation: str | bool | None = None,
+        *,
+        nonlin: bool | None = None,
+        seed: Seed = None,
+        scope: str = "",
     ) -> None:
         self.nin = _check_size("nin", nin)
-        self.activation = _check_activation(activation)
+        self.activation = activation = _resolve_activation(activation, nonlin)
         self.scope = scope
         rng = make_rng(seed)
         gain = 6.0 if activation in ("relu", "leaky_relu", "silu", "swish") else 3.0
@@ -353,6 +464,11 @@ class Neuron(Module):
 
     def own_parameters(self) -> list[tuple[str, Value]]:
         return [(p.label, p) for p in self.w] + [("b", self.b)]
+
+    @property
+    def nonlin(self) -> bool:
+        """Whether the neuron applies an activation other than linear (micrograd's name)."""
+        return self.activation != "linear"
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
@@ -374,8 +490,12 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that each see all ``nin`` inputs; calling it returns a list of Values.
 
+    ``activation`` and micrograd's ``nonlin`` are read as by :class:`Neuron`.
+
     >>> Layer(3, 1, seed=0)([1.0, 2.0, 3.0])   # doctest: +ELLIPSIS
     [Value(data=..., grad=0.0, op='relu')]
+    >>> Layer(3, 2, nonlin=False, seed=0)
+    Layer(3 → 2, linear: 8 parameters)
     """
 
     _list_children = False  # its neurons are all alike: the layer's own line says it all
@@ -384,14 +504,15 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: str = "relu",
+        activation: str | bool | None = None,
         *,
+        nonlin: bool | None = None,
         seed: Seed = None,
         scope: str = "",
     ) -> None:
         self.nin = _check_size("nin", nin)
         self.nout = _check_size("nout", nout)
-        self.activation = _check_activation(activation)
+        self.activation = activation = _resolve_activation(activation, nonlin)
         rng = make_rng(seed)
         prefix = f"{scope}." if scope else ""
         self.neurons = [
@@ -400,6 +521,11 @@ class Layer(Module):
 
     def children(self) -> list[tuple[str, Module]]:
         return [(f"neuron{j}", n) for j, n in enumerate(self.neurons)]
+
+    @property
+    def nonlin(self) -> bool:
+        """Whether the neurons apply an activation other than linear (micrograd's name)."""
+        return self.activation != "linear"
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}

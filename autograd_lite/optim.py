@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+from ._common import is_real
 from .engine import Value
 from .errors import DomainError
 
@@ -25,8 +26,8 @@ Schedule = Callable[[int], float]
 
 
 def _positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"SGD: {name} must be a number, got {type(value).__name__}")
+    if not is_real(value):  # int, float or a NumPy scalar; not a bool
+        raise TypeError(f"SGD: {name} must be a number, got {type(value).__name__} {value!r:.40}")
     if not 0 < value < math.inf:
         raise ValueError(f"SGD: {name} must be a positive finite number, got {value!r}")
     return float(value)
@@ -66,6 +67,11 @@ class SGD:
         self.params: list[Value] = []
         self.names: list[str] = []
         """How errors name each parameter: its given name, or ``params[i] ('label')``."""
+        if hasattr(params, "parameters") or not isinstance(params, Iterable):
+            raise TypeError(
+                "SGD takes the parameters: SGD(model.parameters(), lr=…), "
+                f"got {type(params).__name__}"
+            )
         seen: set[int] = set()
         for i, item in enumerate(params):
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
@@ -81,11 +87,18 @@ class SGD:
             seen.add(id(p))
             self.params.append(p)
             self.names.append(name)
+        if not self.params:
+            raise ValueError(
+                "SGD: no parameters to update (an empty list); a model declares them by "
+                "own_parameters()/children() or by overriding parameters() (see nn.Module)"
+            )
         if not callable(lr):
             _positive("lr", lr)
         self.lr = lr
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
-            raise TypeError(f"SGD: momentum must be a number, got {type(momentum).__name__}")
+        if not is_real(momentum):
+            raise TypeError(
+                f"SGD: momentum must be a number, got {type(momentum).__name__} {momentum!r:.40}"
+            )
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)

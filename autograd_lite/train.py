@@ -11,12 +11,15 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._common import as_list, make_rng
+from . import losses
+from ._common import as_list, is_real, make_rng
 from .engine import Value, no_grad, type_name
 from .errors import DomainError
 from .losses import (
@@ -128,6 +131,42 @@ def _samples(name: str, X: object, y: object) -> tuple[list[Any], list[Any]]:
     return X_, y_
 
 
+def _is_int(n: object) -> bool:
+    """Whether ``n`` is an integer (a NumPy int too), not a bool."""
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool)
+
+
+def _check_model(name: str, model: object) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"{name}: model must be an autograd_lite.nn.Module (an MLP, Layer, Neuron or a "
+            f"subclass of your own that declares its parameters), got {type_name(model)}"
+        )
+
+
+def _check_loss(name: str, loss: object) -> None:
+    if not callable(loss):
+        named = isinstance(loss, str) and hasattr(losses, loss) and not loss.startswith("_")
+        hint = f": give the function, loss=autograd_lite.losses.{loss}" if named else ""
+        raise TypeError(
+            f"{name}: loss must be a function of (predictions, targets) returning a Value, "
+            f"such as autograd_lite.losses.hinge; got {type_name(loss)} {loss!r:.40}{hint}"
+        )
+
+
+def _checked_loss(name: str, loss: Loss, predictions: list[Any], targets: list[Any]) -> Value:
+    """``loss(predictions, targets)``, which must be a Value (else there is nothing to
+    differentiate)."""
+    value = loss(predictions, targets)
+    if not isinstance(value, Value):
+        function = getattr(loss, "__name__", type(loss).__name__)
+        raise TypeError(
+            f"{name}: the loss {function} must return a Value (the mean loss, so its "
+            f"gradient can flow back to the parameters), got {type_name(value)} {value!r:.40}"
+        )
+    return value
+
+
 def train(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -166,17 +205,43 @@ def train(
             re-traced now and then, and a different graph raises GraphChangedError. A model
             whose architecture changed since its last compiled run is compiled again.
     """
+    _check_model("train", model)
+    _check_loss("train", loss)
     X, y = _samples("train", X, y)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+    if not _is_int(steps):
+        raise TypeError(f"train: steps must be an int >= 0, got {type(steps).__name__} {steps!r}")
+    steps = int(steps)
+    if steps < 0:
         raise ValueError(f"train: steps must be an int >= 0, got {steps!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)):
+    if batch_size is not None:
+        if not _is_int(batch_size):
+            raise TypeError(
+                f"train: batch_size must be an int in 1..{len(X)} or None, "
+                f"got {type(batch_size).__name__} {batch_size!r}"
+            )
+        batch_size = int(batch_size)
+        if not 1 <= batch_size <= len(X):
+            raise ValueError(
+                f"train: batch_size must be in 1..{len(X)} or None, got {batch_size!r}"
+            )
+    if not is_real(l2_alpha):
         raise TypeError(
-            f"train: batch_size must be an int in 1..{len(X)} or None, "
-            f"got {type(batch_size).__name__} {batch_size!r}"
+            f"train: l2_alpha must be a number >= 0, got {type(l2_alpha).__name__} {l2_alpha!r}"
         )
-    if batch_size is not None and not 1 <= batch_size <= len(X):
-        raise ValueError(f"train: batch_size must be in 1..{len(X)} or None, got {batch_size!r}")
-    optimizer = SGD(model.named_parameters(), lr=lr, momentum=momentum)
+    if not 0 <= l2_alpha < math.inf:
+        raise ValueError(f"train: l2_alpha must be a finite number >= 0, got {l2_alpha!r}")
+    for name, flag in (("compile", compile), ("progress", progress)):
+        if not isinstance(flag, bool) and not (name == "progress" and flag is None):
+            allowed = "True, False or None" if name == "progress" else "True or False"
+            raise TypeError(f"train: {name} must be {allowed}, got {type(flag).__name__} {flag!r}")
+    named = model.named_parameters()
+    if not named:
+        raise ValueError(
+            f"train: {model.architecture} has no parameters, so training would change nothing; "
+            "a model declares them by own_parameters()/children() or by overriding "
+            "parameters() (see autograd_lite.nn.Module)"
+        )
+    optimizer = SGD(named, lr=lr, momentum=momentum)
     rng = make_rng(seed, "train: seed")
     history = History()
     show = sys.stderr.isatty() if progress is None else progress
@@ -191,7 +256,7 @@ def train(
                 predictions, model_backward = compiled.forward([X[i] for i in batch])
             else:
                 predictions = [model(X[i]) for i in batch]  # 1. the forward pass
-            objective = loss(predictions, targets)  # 2. the loss
+            objective = _checked_loss("train", loss, predictions, targets)  # 2. the loss
             if l2_alpha:
                 objective = objective + l2(optimizer.params, l2_alpha)
             step_lr = optimizer.current_lr()
@@ -233,8 +298,9 @@ def evaluate(
     >>> evaluate(MLP(2, [1], seed=0), [[0.0, 0.0]], [1])
     (1.0, 0.0)
     """
+    _check_loss("evaluate", loss)
     X, y = _samples("evaluate", X, y)
     with no_grad():
         predictions = [model(x) for x in X]
-        value = loss(predictions, y)
+        value = _checked_loss("evaluate", loss, predictions, y)
     return value.data, accuracy(predictions, y, loss)

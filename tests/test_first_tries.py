@@ -108,9 +108,9 @@ def test_load_on_the_class_builds_the_saved_model(model: Any, tmp_path: Path) ->
     assert type(loaded) is type(model)
     assert loaded.architecture == model.architecture
     assert loaded.state_dict() == model.state_dict()
-    # The instance form still reads into an existing model.
+    # The instance form reads into an existing model and returns it.
     again = type(loaded)(**loaded.config())
-    assert again.load(path) is None
+    assert again.load(path) is again  # returns the model, so `model = model.load(path)` works
     assert again.state_dict() == model.state_dict()
 
 

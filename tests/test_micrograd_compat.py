@@ -21,6 +21,7 @@ SWAPS = {
     "from micrograd.engine import Value": "from autograd_lite import Value",
     "from micrograd.nn import Neuron, Layer, MLP": "from autograd_lite.nn import Neuron, Layer, MLP",
     "from micrograd import nn": "from autograd_lite import nn",
+    "from micrograd.nn import Module, Neuron, Layer": "from autograd_lite.nn import Module, Neuron, Layer",
 }
 
 
@@ -376,3 +377,49 @@ def test_numpy_everywhere_in_nn_losses_and_train() -> None:
     state = {name: np.float32(0.5) for name in model.state_dict()}
     model.load_state_dict(state)
     assert {p.data for p in model.parameters()} == {0.5}
+
+
+# -- micrograd's nn.py API: nonlin, and a model of one's own that overrides parameters() --------
+
+OWN_MODEL = """
+import random
+from micrograd.engine import Value
+from micrograd.nn import Module, Neuron, Layer
+
+random.seed(0)
+
+class TwoLayers(Module):
+    def __init__(self):
+        self.hidden = Layer(2, 4, nonlin=True)
+        self.out = Neuron(4, nonlin=False)
+    def __call__(self, x):
+        return self.out(self.hidden(x))
+    def parameters(self):
+        return self.hidden.parameters() + self.out.parameters()
+
+def describe(n):  # what its Neuron.__repr__ reads
+    return f"{'ReLU' if n.nonlin else 'Linear'}Neuron({len(n.w)})"
+
+model = TwoLayers()
+names = [describe(n) for n in model.hidden.neurons] + [describe(model.out)]
+X = [[1.0, 0.5], [-0.5, 1.0], [0.3, -1.2], [-1.0, -0.4]]
+y = [1.0, -1.0, 1.0, -1.0]
+losses = []
+for k in range(20):
+    scores = [model(list(map(Value, x))) for x in X]
+    loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(X))
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= 0.1 * p.grad
+    losses.append(loss.data)
+"""
+
+
+def test_micrograd_style_own_model_with_nonlin_runs_and_learns() -> None:
+    for namespace in (run(swapped(OWN_MODEL)), run(OWN_MODEL)):  # ours, then micrograd's
+        assert namespace["names"] == ["ReLUNeuron(2)"] * 4 + ["LinearNeuron(4)"]
+        assert len(namespace["model"].parameters()) == 17
+        assert namespace["losses"][-1] < namespace["losses"][0]
+    ours = run(swapped(OWN_MODEL))["model"]
+    assert len(ours.named_parameters()) == 17  # what train, SGD and save use

@@ -233,3 +233,166 @@ def test_saved_files_are_json_not_pickle(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     MLP(1, [1], seed=0).save(path)
     assert path.read_bytes().startswith(b"{")
+
+
+# -- a module of your own, micrograd's way: it overrides parameters() ---------------------------
+
+
+class _MicrogradStyleNet(Module):
+    """micrograd's way to write a model: parameters() lists them, nothing else is declared."""
+
+    def __init__(self, sizes: tuple[int, ...] = (2, 4, 1), seed: int = 0) -> None:
+        self.l1 = Layer(sizes[0], sizes[1], seed=seed)
+        self.l2 = Layer(sizes[1], sizes[2], activation="linear", seed=seed + 1)
+
+    def __call__(self, x):  # type: ignore[no-untyped-def]
+        return self.l2(self.l1(x))[0]
+
+    def parameters(self) -> list[Value]:
+        return self.l1.parameters() + self.l2.parameters()
+
+
+def test_a_module_that_overrides_parameters_names_each_one() -> None:
+    net = _MicrogradStyleNet()
+    named = net.named_parameters()
+    assert [p for _, p in named] == net.parameters()  # the same Values, in the same order
+    assert [name for name, _ in named] == [f"p{i}" for i in range(17)]
+    assert repr(net) == "_MicrogradStyleNet(17 parameters)"
+    assert list(net.state_dict()) == [f"p{i}" for i in range(17)]
+
+
+def test_an_override_that_adds_to_super_keeps_the_declared_names() -> None:
+    class WithScale(MLP):
+        def __init__(self) -> None:
+            super().__init__(2, [3, 1], seed=0)
+            self.scale = Value(1.0, label="scale")
+
+        def parameters(self) -> list[Value]:
+            return [*super().parameters(), self.scale]  # no endless recursion
+
+    model = WithScale()
+    names = [name for name, _ in model.named_parameters()]
+    assert len(names) == 14 and len(set(names)) == 14
+    assert names[0] == "layer0.neuron0.w0" and names[-1] == "p13"
+    assert model.named_parameters()[-1][1] is model.scale
+
+
+def test_a_micrograd_style_module_saves_and_loads_its_parameters(tmp_path: Path) -> None:
+    path = tmp_path / "net.json"
+    saved = _MicrogradStyleNet(seed=0)
+    saved.save(path)
+    record = json.loads(path.read_text())
+    assert len(record["parameters"]) == 17  # was {}: nothing saved
+    fresh = _MicrogradStyleNet(seed=5)
+    assert fresh.state_dict() != saved.state_dict()
+    assert fresh.load(path) is fresh
+    assert fresh.state_dict() == saved.state_dict()
+
+
+def test_parameters_that_are_not_values_are_refused_by_name() -> None:
+    class Broken(Module):
+        def parameters(self) -> list[Value]:
+            return [Value(1.0), 2.0]  # type: ignore[list-item]
+
+    with pytest.raises(
+        TypeError, match=r"Broken\.parameters\(\) must return Values, got float 2\.0 at index 1"
+    ):
+        Broken().named_parameters()
+
+
+# -- micrograd's nonlin -------------------------------------------------------------------------
+
+
+def test_nonlin_is_micrograds_spelling_of_relu_or_linear() -> None:
+    assert Neuron(3, nonlin=True, seed=0).activation == "relu"
+    assert Neuron(3, nonlin=False, seed=0).activation == "linear"
+    assert Neuron(3, False, seed=0).activation == "linear"  # micrograd's Neuron(nin, nonlin)
+    assert Neuron(3, seed=0).activation == "relu"  # the default is unchanged
+    layer = Layer(2, 3, nonlin=False, seed=0)
+    assert layer.activation == "linear" and not layer.nonlin
+    assert all(n.activation == "linear" and not n.nonlin for n in layer.neurons)
+    assert Neuron(2, "tanh", seed=0).nonlin and not Neuron(2, "linear", seed=0).nonlin
+    # Both given, agreeing, is fine; the same seed gives the same weights either way.
+    assert (
+        Neuron(2, "tanh", nonlin=True, seed=3).state_dict()
+        == Neuron(2, "tanh", seed=3).state_dict()
+    )
+    assert Layer(2, 2, "linear", nonlin=False, seed=0).activation == "linear"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: Neuron(2, "tanh", nonlin=False), ValueError, r"nonlin=False contradicts activation='tanh'"),
+        (lambda: Layer(2, 2, "linear", nonlin=True), ValueError, r"nonlin=True contradicts activation='linear'"),
+        (lambda: Neuron(2, True, nonlin=True), TypeError, r"nonlin given twice"),
+        (lambda: Neuron(2, nonlin=1), TypeError, r"nonlin must be True or False, got int 1"),  # type: ignore[arg-type]
+    ],
+)  # fmt: skip
+def test_nonlin_and_activation_that_disagree_are_refused(
+    call, error: type[Exception], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_nonlin_is_read_only() -> None:
+    neuron = Neuron(2, seed=0)
+    with pytest.raises(AttributeError):
+        neuron.nonlin = False  # type: ignore[misc]
+    assert neuron.activation == "relu"
+
+
+def test_micrograds_nn_module_runs_unchanged() -> None:
+    # micrograd 0.1.0's nn.py usage: Neuron(nin, nonlin=...), Layer(nin, nout, **kwargs) and the
+    # attribute its __repr__ reads.
+    random.seed(0)
+    n = Neuron(2, nonlin=False)
+    assert f"{'ReLU' if n.nonlin else 'Linear'}Neuron({len(n.w)})" == "LinearNeuron(2)"
+    layer = Layer(2, 3, nonlin=True)
+    assert [f"{'ReLU' if m.nonlin else 'Linear'}Neuron({len(m.w)})" for m in layer.neurons] == [
+        "ReLUNeuron(2)"
+    ] * 3
+    model = MLP(2, [16, 16, 1])
+    assert [layer.neurons[0].nonlin for layer in model.layers] == [True, True, False]
+
+
+# -- sizes: any integer, the wrong type a TypeError ----------------------------------------------
+
+
+def test_numpy_integers_are_sizes() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(np.int64(2), [np.int32(4), np.int64(1)], seed=0)
+    assert model.architecture == "MLP(2 → 4 → 1, relu, last layer linear)"
+    assert type(model.nin) is int and model.config()["nouts"] == [4, 1]
+    assert json.dumps(model.config())  # plain ints: a NumPy int would not serialise
+    assert Layer(np.int64(3), np.int64(2), seed=0).nout == 2
+    assert Neuron(np.uint8(3), seed=0).nin == 3
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: Neuron(2.0), TypeError, r"nin must be a positive int, got float 2\.0"),
+        (lambda: Neuron(True), TypeError, r"nin must be a positive int, got bool True"),
+        (lambda: Layer(2, "3"), TypeError, r"nout must be a positive int, got str '3'"),
+        (lambda: Neuron(-1), ValueError, r"nin must be a positive int, got -1"),
+    ],
+)  # fmt: skip
+def test_sizes_of_the_wrong_type_are_type_errors(
+    call, error: type[Exception], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        call()
+
+
+# -- load on an instance returns the model ------------------------------------------------------
+
+
+def test_model_equals_model_load_keeps_the_model(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    model = MLP(2, [3, 1], seed=1)
+    model = model.load(path)  # was None
+    assert isinstance(model, MLP)
+    assert model.state_dict() == MLP(2, [3, 1], seed=0).state_dict()

@@ -73,3 +73,32 @@ def test_a_non_finite_gradient_is_refused_before_anything_moves() -> None:
     with pytest.raises(ValueError, match=r"gradient of params\[1\] \('b'\) is nan"):
         SGD([a, b], lr=0.1).step()
     assert (a.data, b.data) == (1.0, 2.0)
+
+
+def test_sgd_given_a_model_says_to_pass_its_parameters() -> None:
+    from autograd_lite.nn import MLP
+
+    with pytest.raises(
+        TypeError, match=r"^SGD takes the parameters: SGD\(model\.parameters\(\), lr=…\), got MLP$"
+    ):
+        SGD(MLP(2, [1], seed=0), lr=0.1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^SGD takes the parameters: .*got float$"):
+        SGD(1.0, lr=0.1)  # type: ignore[arg-type]
+
+
+def test_sgd_with_no_parameters_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^SGD: no parameters to update"):
+        SGD([], lr=0.1)
+    with pytest.raises(ValueError, match=r"^SGD: no parameters to update"):
+        SGD(iter(()), lr=0.1)
+
+
+def test_numpy_scalars_are_numbers_for_lr_and_momentum() -> None:
+    np = pytest.importorskip("numpy")
+    w = Value(1.0)
+    w.grad = 2.0
+    optimizer = SGD([w], lr=np.float32(0.5), momentum=np.float64(0.25))
+    optimizer.step()
+    assert w.data == 0.0 and optimizer.momentum == 0.25
+    with pytest.raises(TypeError, match=r"^SGD: momentum must be a number, got str"):
+        SGD([w], lr=0.1, momentum="0.9")  # type: ignore[arg-type]
