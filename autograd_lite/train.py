@@ -88,14 +88,19 @@ class TrainingStoppedError(DomainError):
     the steps that were taken, ``step`` the one that was refused, ``cause`` the refusal."""
 
     def __init__(self, cause: DomainError, step: int, steps: int, history: History) -> None:
-        self.cause, self.step, self.history = cause, step, history
-        super().__init__(
-            cause.op,
-            f"{cause.reason}. Training stopped at step {step} of {steps}; the model keeps its "
-            f"parameters from the step before, and this error's .history holds the {step} "
-            "steps taken",
-            cause.operands,
+        self.cause, self.step, self.steps, self.history = cause, step, steps, history
+        super().__init__(cause.op, cause.reason, cause.operands)
+
+    def _message(self) -> str:
+        # The refusal as it was, then what it means for the run (not spliced into its reason).
+        return (
+            f"{self.cause}\nTraining stopped at step {self.step} of {self.steps}: the model keeps "
+            f"its parameters from the step before, and this error's .history holds the "
+            f"{self.step} steps taken."
         )
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.cause, self.step, self.steps, self.history))
 
 
 @dataclass
