@@ -115,8 +115,7 @@ def _load_new(cls: type[M], path: str | Path) -> M:
             f"{path}: cannot build {cls.__name__} from the saved config {_shorten(repr(config))} "
             f"({error}); {how}"
         ) from None
-    model._load_into(path)  # checks everything else: format, version, architecture, values
-    return model
+    return model._load_record(record, path)  # checks the architecture and the values
 
 
 class Module:
@@ -328,7 +327,10 @@ class Module:
         """Read parameters written by :meth:`save`; return the model. A file for another
         architecture, or one that is not such a file, raises a ValueError that names the file
         and says why (a file that cannot be read, an OSError); the model is then unchanged."""
-        record = _read_record(path)
+        return self._load_record(_read_record(path), path)
+
+    def _load_record(self: M, record: dict[str, Any], path: str | Path) -> M:
+        """Set the parameters from a record read by :func:`_read_record` from ``path``."""
         architecture = record.get("architecture")
         if architecture != self.architecture:
             shown = architecture if isinstance(architecture, str) else repr(architecture)
