@@ -32,7 +32,7 @@ def make_rng(seed: Seed, who: str = "seed") -> random.Random:
         return seed
     if seed is None:
         return random.Random(random.getrandbits(64))
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+    if is_int(seed):
         return random.Random(int(seed))
     raise TypeError(
         f"{who} must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}"
@@ -44,6 +44,16 @@ def is_real(x: object) -> TypeGuard[float]:
     float guard: every numbers.Real converts and compares like one.)"""
     # NumPy's bool_ is not a numbers.Real, so one bool check suffices.
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_int(x: object) -> TypeGuard[int]:
+    """Whether ``x`` is an integer: an int or a NumPy integer; not a bool.
+
+    >>> import numpy as np
+    >>> is_int(3), is_int(np.int64(3)), is_int(True), is_int(3.0)
+    (True, True, False, False)
+    """
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def as_list(xs: object) -> list[Any] | None:

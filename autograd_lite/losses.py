@@ -13,11 +13,10 @@ the same rule table as everything else.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from ._common import as_list, is_real
+from ._common import as_list, is_int, is_real
 from .engine import Value, type_name
 
 __all__ = [
@@ -184,11 +183,7 @@ def cross_entropy(logits: Sequence[Sequence[Scalar]], targets: Sequence[int]) ->
     terms = []
     for zs, t in zip(logits, targets, strict=True):
         scores = log_softmax(zs)
-        if (
-            not isinstance(t, numbers.Integral)
-            or isinstance(t, bool)
-            or not 0 <= int(t) < len(scores)
-        ):
+        if not is_int(t) or not 0 <= t < len(scores):
             raise ValueError(
                 f"cross_entropy: each target must be a class index in 0..{len(scores) - 1}, "
                 f"got {t!r}"

@@ -20,12 +20,11 @@ from __future__ import annotations
 import functools
 import json
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from ._common import Seed, as_list, is_real, make_rng
+from ._common import Seed, as_list, is_int, is_real, make_rng
 from .engine import Value, type_name
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
@@ -47,7 +46,7 @@ def _check_activation(activation: str) -> str:
 
 def _check_size(name: str, n: object) -> int:
     """``n`` as an int ≥ 1: any integer (a NumPy int too), not a bool."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+    if not is_int(n):
         raise TypeError(f"{name} must be a positive int, got {type(n).__name__} {_shown(n)}")
     if n < 1:
         raise ValueError(f"{name} must be a positive int, got {_shown(n)}")

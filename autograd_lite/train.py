@@ -12,14 +12,13 @@
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import losses
-from ._common import as_list, is_real, make_rng
+from ._common import as_list, is_int, is_real, make_rng
 from .engine import Value, no_grad, type_name
 from .errors import DomainError
 from .losses import (
@@ -136,11 +135,6 @@ def _samples(name: str, X: object, y: object) -> tuple[list[Any], list[Any]]:
     return X_, y_
 
 
-def _is_int(n: object) -> bool:
-    """Whether ``n`` is an integer (a NumPy int too), not a bool."""
-    return isinstance(n, numbers.Integral) and not isinstance(n, bool)
-
-
 def _check_model(name: str, model: object) -> None:
     if not isinstance(model, Module):
         raise TypeError(
@@ -213,13 +207,13 @@ def train(
     _check_model("train", model)
     _check_loss("train", loss)
     X, y = _samples("train", X, y)
-    if not _is_int(steps):
+    if not is_int(steps):
         raise TypeError(f"train: steps must be an int >= 0, got {type(steps).__name__} {steps!r}")
     steps = int(steps)
     if steps < 0:
         raise ValueError(f"train: steps must be an int >= 0, got {steps!r}")
     if batch_size is not None:
-        if not _is_int(batch_size):
+        if not is_int(batch_size):
             raise TypeError(
                 f"train: batch_size must be an int in 1..{len(X)} or None, "
                 f"got {type(batch_size).__name__} {batch_size!r}"
