@@ -162,6 +162,9 @@ class BackwardFrames(Sequence[Drawing]):
         running: dict[int, float] = {}
         names, index = self._scene.names, self._scene.index
         for step in self._steps:
+            operands = (
+                operand_names(self._scene.order[step.node], names, index) if step.passed else []
+            )
             for p in step.passed:
                 running[p.parent] = running.get(p.parent, 0.0) + p.contribution
                 text = f"  grad {number(running[p.parent])}"
@@ -170,8 +173,7 @@ class BackwardFrames(Sequence[Drawing]):
                 key = (step.node, f"p{p.operand}")
                 # The widest a row gets: its own text, or the current step's product (a second
                 # line, but the wider of the two decides).
-                name = operand_names(self._scene.order[step.node], names, index)[p.operand]
-                row = f"∂/∂{name} = {number(p.local)}"
+                row = f"∂/∂{operands[p.operand]} = {number(p.local)}"
                 product = f"× {number(step.gradient)} = {number(p.contribution)}"
                 widths[key] = max(widths.get(key, 0), _points(max(row, product, key=len)))
             key = (step.node, "grad")
