@@ -254,12 +254,6 @@ class Value:
             )
 
     @property
-    def rule(self) -> Rule | None:
-        """The rule of the op that made this node (None for a leaf): its formula, derivative and
-        functions, as recorded, even if the op was unregistered or replaced since."""
-        return self._rule
-
-    @property
     def op(self) -> str:
         """The name of the op that produced this node ("" for a leaf)."""
         return "" if self._rule is None else self._rule.name
