@@ -65,3 +65,13 @@ def as_list(xs: object) -> list[Any] | None:
         items: list[Any] = list(xs)  # type: ignore[call-overload]
         return items
     return None
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters for a message, with … and its length if it was
+    longer (a label, a file's field or a formula may be as long as anyone likes).
+
+    >>> shorten("abc", 5), shorten("abcdefgh", 5)
+    ('abc', 'abcd… (8 characters)')
+    """
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from ._common import shorten
 from .engine import Value, local_derivatives, topological_order
 from .errors import DomainError
 from .expr import FUNCTIONS
@@ -116,20 +117,17 @@ def _neuron_picture(model: MLP, x: Sequence[float]) -> Value:
     return output
 
 
-def _shorten(text: str, limit: int = 40) -> str:
-    """``text`` cut to ``limit`` characters for a message (an argument may be megabytes)."""
-    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
-
-
 def _assignment(text: str) -> tuple[str, float]:
     name, equals, value = text.partition("=")
     if not equals or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected name=number, as in x=2, got {_shorten(text)!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected name=number, as in x=2, got {shorten(text, 40)!r}"
+        )
     try:
         return name, float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{_shorten(name)}: expected a number, got {_shorten(value)!r}"
+            f"{shorten(name, 40)}: expected a number, got {shorten(value, 40)!r}"
         ) from None
 
 
@@ -161,11 +159,11 @@ def _graph(args: argparse.Namespace) -> None:
     variables = dict(args.variables)
     if len(variables) < len(args.variables):
         twice = next(n for i, (n, _) in enumerate(args.variables) if n in dict(args.variables[:i]))
-        raise ValueError(f"the variable {_shorten(twice)!r} is given twice; give each once")
+        raise ValueError(f"the variable {shorten(twice, 40)!r} is given twice; give each once")
     output = parse_expression(args.expression, variables)
     output.backward()
     shown = " ".join(args.expression.split())  # one line, even for an expression on several
-    print(f"{_shorten(shown, 60)} = {output.data:g}")
+    print(f"{shorten(shown, 60)} = {output.data:g}")
     words = set(re.findall(r"\w+", args.expression))  # names: strings and attributes are refused
     for name in variables:
         leaf = next(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ._common import shorten
+
 __all__ = ["DomainError", "GraphChangedError", "Operand"]
 
 Operand = tuple[str, float, str]
@@ -47,7 +49,7 @@ class DomainError(ValueError, ArithmeticError):
         if not self.operands:
             return f"{self.op}: {self.reason}"
         described = ", ".join(
-            f"{name} = {value!r}" + (f" (node {_shorten(label)!r})" if label else "")
+            f"{name} = {value!r}" + (f" (node {shorten(label, 40)!r})" if label else "")
             for name, value, label in self.operands
         )
         return f"{self.op}: {self.reason}; got {described}"
@@ -56,11 +58,6 @@ class DomainError(ValueError, ArithmeticError):
         # Keep the structured fields when the error crosses a process boundary (pytest-xdist,
         # multiprocessing): the default would call __init__ with the message alone.
         return (type(self), (self.op, self.reason, self.operands))
-
-
-def _shorten(label: str, limit: int = 40) -> str:
-    """A label cut for a message: a node's label may be as long as anyone likes."""
-    return label if len(label) <= limit else f"{label[: limit - 1]}… ({len(label)} characters)"
 
 
 class GraphChangedError(RuntimeError):

@@ -29,6 +29,7 @@ import ast
 import math
 from collections.abc import Callable, Mapping
 
+from ._common import shorten
 from .engine import Value
 
 __all__ = ["FUNCTIONS", "parse_expression"]
@@ -66,11 +67,6 @@ _SHOWN = 30
 """At most this many characters of the input are repeated in an error message."""
 
 
-def _shorten(text: str, limit: int = _SHOWN) -> str:
-    """``text`` cut to ``limit`` characters, with … and its length if it was longer."""
-    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
-
-
 def parse_expression(text: str, variables: Mapping[str, float]) -> Value:
     """Build the graph of ``text`` with each name bound to a leaf Value of the given number.
 
@@ -94,7 +90,7 @@ def _parse(source: str) -> ast.Expression:
         if "integer string conversion" in message:  # Python's limit on digits of an int
             message = "a whole number of more than 4,300 digits (far beyond a float's 1.8e308)"
         where = f" (col {error.offset})" if error.offset else ""
-        raise ValueError(f"not a valid expression: {_shorten(message, 80)}{where}") from None
+        raise ValueError(f"not a valid expression: {shorten(message, 80)}{where}") from None
     except UnicodeEncodeError as error:  # a lone surrogate: undecodable bytes in argv
         raise ValueError(
             f"not a valid expression: the character {error.object[error.start]!r} at col "
@@ -139,7 +135,7 @@ def _check(tree: ast.Expression, source: str, leaves: Mapping[str, Value]) -> No
     lines = source.splitlines() or [""]
 
     def segment(node: ast.AST) -> str:
-        shown = _shorten(_source_of(node, lines))
+        shown = shorten(_source_of(node, lines), _SHOWN)
         # One line, whatever the input holds: control characters (a newline in a triple-quoted
         # string, a NUL) are written as escapes.
         return "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
@@ -178,8 +174,8 @@ def _problem(
     if isinstance(node, ast.Name):
         if node.id in leaves:
             return None
-        name = _shorten(node.id)
-        known = _shorten(", ".join(sorted(leaves)) or "none", 60)
+        name = shorten(node.id, _SHOWN)
+        known = shorten(", ".join(sorted(leaves)) or "none", 60)
         if node.id in FUNCTIONS:
             hint = f"{node.id} is a function: write {node.id}(x)"
         else:
@@ -209,7 +205,8 @@ def _problem(
             written = f"{keyword.arg}=" if keyword.arg else "**"
             return _refuse(
                 keyword,
-                f"the keyword argument {_shorten(written)} of {name} (give arguments by position)",
+                f"the keyword argument {shorten(written, _SHOWN)} of {name} "
+                "(give arguments by position)",
                 lines,
             )
         expected = 2 if name == "leaky_relu" else 1

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from ._common import Seed, as_list, is_int, is_real, make_rng
+from ._common import Seed, as_list, is_int, is_real, make_rng, shorten
 from .engine import Value, type_name
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
@@ -104,14 +104,15 @@ def _load_new(cls: type[M], path: str | Path) -> M:
     record = _read_record(path)
     config, saved_from = record.get("config"), record.get("architecture")
     if isinstance(saved_from, str) and not saved_from.startswith(f"{cls.__name__}("):
-        raise ValueError(f"{path}: saved from {_shorten(saved_from)}, not a {cls.__name__}")
+        raise ValueError(f"{path}: saved from {shorten(saved_from, 60)}, not a {cls.__name__}")
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the file does not record how to build the model; {how}")
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
         raise ValueError(
-            f"{path}: cannot build {cls.__name__} from the saved config {_shorten(repr(config))} "
+            f"{path}: cannot build {cls.__name__} from the saved config "
+            f"{shorten(repr(config), 60)} "
             f"({error}); {how}"
         ) from None
     return model._load_record(record, path)  # checks the architecture and the values
@@ -334,7 +335,7 @@ class Module:
         if architecture != self.architecture:
             shown = architecture if isinstance(architecture, str) else repr(architecture)
             raise ValueError(
-                f"{path}: saved from {_shorten(shown)}, but this model is {self.architecture}"
+                f"{path}: saved from {shorten(shown, 60)}, but this model is {self.architecture}"
             )
         parameters = record.get("parameters")
         if not isinstance(parameters, dict):
@@ -382,23 +383,18 @@ def _json_int(text: str) -> int | float:
         return float(text)
 
 
-def _shorten(text: str, limit: int = 60) -> str:
-    """``text`` cut to ``limit`` characters with … (a file may hold megabytes in one field)."""
-    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
-
-
 def _shown(value: object) -> str:
     """``repr(value)`` for an error message, shortened."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
         # repr of an int over 4,300 digits is refused by Python: count them instead.
         return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
-    return _shorten(repr(value))
+    return shorten(repr(value), 60)
 
 
 def _listing(what: str, names: list[str]) -> str:
     if not names:
         return ""
-    shown = ", ".join(_shorten(name) for name in names[:5])
+    shown = ", ".join(shorten(name, 60) for name in names[:5])
     shown += f" and {len(names) - 5} more" if len(names) > 5 else ""
     return f"{len(names)} {what} ({shown})"
 

@@ -10,9 +10,9 @@ of an argument; ``m.differentiable``, whether the result will be differentiated 
 engine calls them two ways:
 
 * with floats and :class:`FloatMath` — the fast path of ``backward()``;
-* with :class:`~autograd_lite.engine.Value` objects and the engine's ``ValueMath`` — the
-  derivative is then itself recorded as a graph, so it can be differentiated again
-  (second derivatives and Hessians come for free).
+* with :class:`~autograd_lite.Value` objects and the engine's ``ValueMath`` — the derivative is
+  then itself recorded as a graph, so it can be differentiated again (second derivatives and
+  Hessians come for free).
 
 A third reader, :mod:`autograd_lite.compiler`, calls ``forward`` and ``local`` with operands that
 build Python source text (``SourceMath``), and so writes a graph's backward pass as code from
@@ -29,53 +29,93 @@ derivatives are cheapest in terms of it: (eˣ)' = eˣ, tanh' = 1 − tanh², σ'
 >>> RULES["tanh"].derivative
 '1 − tanh(x)²'
 
-Your own op is a Rule too: :func:`register` adds it to the table and returns a function that
-applies it (see its docstring); :func:`autograd_lite.testing.check_rule` checks its derivatives.
+Everything else about an op is on its rule too (:mod:`autograd_lite.facts`): how Python source
+and pictures write it, whether a neuron may use it as an activation, where the checks sample it.
+Every other module reads those facts from here; none keeps a list of ops of its own.
+
+>>> RULES["mul"].python.write([("a", 5), ("b + 1", 1)]), RULES["mul"].picture.operator
+('a * (b + 1)', '')
+
+Your own op is a Rule too: :func:`autograd_lite.extend.register` adds it to the table.
+
+This module is the lowest layer of the library: it knows nothing of Values (see ARCHITECTURE.md).
+It stays one file, past the usual size, so that every derivative of the library is in one place.
 """
 
 from __future__ import annotations
 
-import inspect
-import keyword
 import math
-import numbers
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from .errors import DomainError
+from .facts import (
+    ATOM,
+    EVERYWHERE,
+    MARGIN,
+    POWER,
+    PRODUCT,
+    SUM,
+    UNARY,
+    Interval,
+    Notation,
+    Sampling,
+    Written,
+)
 
 __all__ = [
+    "ADD",
     "BUILTIN_OPS",
     "MATH_FUNCTIONS",
+    "MUL",
+    "POW",
     "RULES",
     "FloatMath",
-    "Op",
     "Rule",
-    "register",
-    "registered",
-    "unregister",
+    "rule_named",
 ]
+
+# Kept importable from here, where they were before autograd_lite.extend: register & co.
+_MOVED_TO_EXTEND = ("Op", "register", "registered", "unregister")
+
+
+def __getattr__(name: str) -> Any:
+    # The one import in the library that runs back up a layer (see ARCHITECTURE.md): the old
+    # home of register() keeps working; it loads extend only when one of these names is asked.
+    if name in _MOVED_TO_EXTEND:
+        from . import extend
+
+        return getattr(extend, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One operation: its value, its local derivatives, and how to show it.
+    """One operation: its value, its local derivatives, and how to show and check it.
 
     Attributes:
         name: the op name recorded on nodes (``Value.op``) and used in error messages.
         symbol: a short symbol for drawings (``"+"``, ``"exp"``).
         inputs: names of the Value operands, in order (``("a", "b")``); for a variadic op,
-            the one name that every operand shares.
+            the one name that every operand shares; for a paired one, three names: the two of
+            each pair and the one after them (``("w", "x", "b")``).
         forward: computes the value from floats: ``forward(*inputs, *params)``. Raises
-            :class:`DomainError` (op and reason only; the engine adds operands and labels).
+            :class:`~autograd_lite.DomainError` (op and reason only; the engine adds the
+            operands and their labels).
         local: the local derivatives, ``local(m, out, *inputs, *params)`` → one entry per input.
         formula: the value in words, e.g. ``"a · b"``.
         derivative: the local derivatives in words, e.g. ``"∂/∂a = b,  ∂/∂b = a"``.
         params: names of constant parameters that are numbers, not Values (``("c",)`` for x ** c).
         variadic: takes any number of operands (the n-ary sum).
+        pairs: (variadic) its operands are pairs followed by one more: w₀, x₀, w₁, x₁, …, b.
         kinks: inputs where the derivative jumps; ``local`` documents the value it picks there.
+        written: how it is written in source and pictures (:class:`Written`).
+        activation: whether a neuron may apply it to its weighted sum (``nn``): "" if not;
+            ``"rectifier"`` (zero for negative inputs, as relu: He initialisation) or
+            ``"smooth"`` (as tanh: LeCun initialisation).
+        sampling: where the checks draw its operands (:class:`Sampling`).
     """
 
     name: str
@@ -88,18 +128,92 @@ class Rule:
     params: tuple[str, ...] = ()
     variadic: bool = False
     kinks: tuple[float, ...] = ()
+    pairs: bool = False
+    written: Written = field(default_factory=Written)
+    activation: str = ""
+    sampling: Sampling = field(default_factory=Sampling)
 
     def __reduce__(self) -> tuple[Callable[[str], Rule], tuple[str]]:
         # Rules hold lambdas, which do not pickle; they are singletons of the table, so a
         # pickled graph refers to its rules by name.
-        return (_rule_named, (self.name,))
+        return (rule_named, (self.name,))
+
+    # -- naming the operands ----------------------------------------------------------------
+
+    def input_name(self, j: int, count: int) -> str:
+        """The name of operand ``j`` of ``count``: ``a``, ``b``; ``x[2]`` of a variadic op;
+        ``w[0]``, ``x[0]``, …, ``b`` of a paired one. Errors, reports and pictures all say this.
+
+        >>> Rule("f", "f", ("w", "x", "b"), max, max, "", "", variadic=True, pairs=True
+        ...      ).input_names(5)
+        ['w[0]', 'x[0]', 'w[1]', 'x[1]', 'b']
+        """
+        if not self.variadic:
+            return self.inputs[j]
+        if not self.pairs:
+            return f"{self.inputs[0]}[{j}]"
+        if j == count - 1:
+            return self.inputs[2]
+        return f"{self.inputs[j % 2]}[{j // 2}]"
+
+    def input_names(self, count: int) -> list[str]:
+        """The names of ``count`` operands (:meth:`input_name`)."""
+        return [self.input_name(j, count) for j in range(count)]
+
+    def operand_count(self) -> int:
+        """How many operands the op takes; for a variadic op, a typical number (3; 5 for a
+        paired op: two pairs and one more), as the checks and probes use it."""
+        if not self.variadic:
+            return len(self.inputs)
+        return 5 if self.pairs else 3
+
+    # -- how it is written ------------------------------------------------------------------
+
+    @property
+    def python(self) -> Notation:
+        """How Python source writes the op (see :class:`Written`)."""
+        written = self.written
+        if written.python is not None:
+            return written.python
+        extra = ", ".join(f"{{p{i}}}" for i in range(len(self.params)))
+        if written.method:
+            return Notation(f"{{0:{ATOM}}}.{written.method}({extra})")
+        operands = (
+            "{all}" if self.variadic else ", ".join(f"{{{i}}}" for i in range(len(self.inputs)))
+        )
+        return Notation(f"{self.name}({', '.join(p for p in (operands, extra) if p)})")
+
+    @property
+    def picture(self) -> Notation:
+        """How a drawing names a node the op made (see :class:`Written`)."""
+        if self.written.picture is not None:
+            return self.written.picture
+        operands = (
+            "{all}" if self.variadic else ", ".join(f"{{{i}}}" for i in range(len(self.inputs)))
+        )
+        return Notation(f"{self.symbol}({operands})")
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """Every name of the Value method that applies the op (``("silu", "swish")``)."""
+        written = self.written
+        return (written.method, *written.aliases) if written.method else ()
+
+    # -- where to check it ------------------------------------------------------------------
+
+    def domain(self, params: Sequence[float] = ()) -> tuple[Interval, ...]:
+        """Where the checks may apply the op, one interval per operand position (see
+        :class:`Sampling`); an empty tuple means everywhere."""
+        domain = self.sampling.domain
+        return domain(*params) if callable(domain) else domain
 
 
-def _rule_named(name: str) -> Rule:
+def rule_named(name: str) -> Rule:
+    """The rule called ``name`` in the table (how a pickled graph finds its rules again)."""
     if name not in RULES:
         raise KeyError(
             f"no op named {name!r} in the rule table: a pickled graph refers to its rules by "
-            "name, so register the op (import the module that calls autograd_lite.ops.register) "
+            "name, so register the op (import the module that calls autograd_lite.extend.register) "
             "before unpickling"
         )
     return RULES[name]
@@ -299,427 +413,156 @@ def _silu_local(m: Any, out: Any, x: Any) -> tuple[Any, ...]:
     return (s * (1 + x * (1 - s)),)
 
 
+def _written(python: str = "", picture: str = "", level: int = ATOM, **others: Any) -> Written:
+    """The Written of an operator: the same precedence in source and in pictures."""
+    return Written(
+        python=Notation(python, level) if python else None,
+        picture=Notation(picture, level) if picture else None,
+        **others,
+    )
+
+
+def _sample(*operands: Interval, **others: Any) -> Sampling:
+    return Sampling(operands=operands, **others)
+
+
+_INF = math.inf
+_POSITIVE = Interval(MARGIN, _INF)  # inside a domain x > 0, with the margin
+_NONZERO = Interval(MARGIN, 100.0, either_sign=True)  # either side of a kink at 0
+
+
+def _pow_domain(c: float) -> tuple[Interval, ...]:
+    # A non-integer power needs x > 0; below c = 1, xᶜ⁻¹ grows without bound near x = 0.
+    if c != int(c):
+        return (_POSITIVE,)
+    return (Interval(MARGIN, _INF, either_sign=True),) if c < 1 else ()
+
+
 _RULE_LIST = (
     Rule("add", "+", ("a", "b"), lambda a, b: a + b,
          lambda m, out, a, b: (1.0, 1.0),
-         "a + b", "∂/∂a = 1,  ∂/∂b = 1"),
+         "a + b", "∂/∂a = 1,  ∂/∂b = 1",
+         written=_written("{0:1} + {1:2}", "{0:1} + {1:1}", SUM, micrograd="+")),
     Rule("sub", "−", ("a", "b"), lambda a, b: a - b,
          lambda m, out, a, b: (1.0, -1.0),
-         "a − b", "∂/∂a = 1,  ∂/∂b = −1"),
+         "a − b", "∂/∂a = 1,  ∂/∂b = −1",
+         written=_written("{0:1} - {1:2}", "{0:1} − {1:2}", SUM, micrograd="-")),
     Rule("mul", "×", ("a", "b"), lambda a, b: a * b,
          lambda m, out, a, b: (b, a),
-         "a · b", "∂/∂a = b,  ∂/∂b = a"),
+         "a · b", "∂/∂a = b,  ∂/∂b = a",
+         written=_written("{0:2} * {1:3}", "{0:2}·{1:2}", PRODUCT, micrograd="*")),
     Rule("truediv", "÷", ("a", "b"), _truediv,
          lambda m, out, a, b: (1 / b, -out / b),  # −a/b² written as −out/b: no b² to overflow
-         "a / b", "∂/∂a = 1/b,  ∂/∂b = −a/b²"),
+         "a / b", "∂/∂a = 1/b,  ∂/∂b = −a/b²",
+         written=_written("{0:2} / {1:3}", "{0:2} / {1:3}", PRODUCT, micrograd="/"),
+         sampling=_sample(Interval(-10.0, 10.0), Interval(0.5, 100.0, either_sign=True),
+                          domain=(EVERYWHERE, Interval(MARGIN, _INF, either_sign=True)))),
     Rule("neg", "−", ("x",), lambda x: -x,
          lambda m, out, x: (-1.0,),
-         "−x", "−1"),
+         "−x", "−1",
+         written=_written("-{0:3}", "−{0:4}", UNARY)),
     Rule("pos", "+", ("x",), lambda x: x,
          lambda m, out, x: (1.0,),
-         "x", "1"),
-    Rule("sum", "Σ", ("xs",), _sum,
+         "x", "1",
+         written=_written("+{0:3}", "+{0:4}", UNARY)),
+    Rule("sum", "Σ", ("x",), _sum,
          lambda m, out, *xs: (1.0,) * len(xs),
-         "x₀ + x₁ + … (exactly rounded)", "∂/∂xᵢ = 1", variadic=True),
-    Rule("linear", "Σw·x+b", ("v",), _linear, _linear_local,
+         "x₀ + x₁ + … (exactly rounded)", "∂/∂xᵢ = 1", variadic=True,
+         written=Written(python=Notation("Value.sum([{all}])"),
+                         picture=Notation("{all}", SUM, join=" + ", short="Σ of {n} terms")),
+         sampling=Sampling(count=(1, 6))),
+    Rule("linear", "Σw·x+b", ("w", "x", "b"), _linear, _linear_local,
          "w₀·x₀ + w₁·x₁ + … + b (exactly rounded)", "∂/∂wᵢ = xᵢ,  ∂/∂xᵢ = wᵢ,  ∂/∂b = 1",
-         variadic=True),
+         variadic=True, pairs=True,
+         written=Written(python=Notation("Value.linear([{weights}], [{inputs}], {last})"),
+                         picture=Notation("{pairs} + {last}", SUM, join=" + ", short="w·x + b")),
+         sampling=_sample(Interval(-10.0, 10.0), count=(1, 3))),
     Rule("pow", "**", ("x",), _power, _pow_local,
-         "xᶜ (c a number)", "c·xᶜ⁻¹", params=("c",)),
+         "xᶜ (c a number)", "c·xᶜ⁻¹", params=("c",),
+         written=_written("{0:5} ** {p0}", "{0:5}{p0:sup}", POWER, micrograd="**{p0}"),
+         sampling=_sample(Interval(0.5, 10.0), params=(Interval(-2.0, 2.0),),
+                          choices=((2.0,), (3.0,), (-1.0,), (0.5,), (1.5,), (-0.5,), (0.0,),
+                                   (1.0,)),
+                          domain=_pow_domain)),
     Rule("vpow", "**", ("a", "b"), _power, _vpow_local,
-         "aᵇ (b a Value)", "∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a"),
+         "aᵇ (b a Value)", "∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a",
+         written=_written("{0:5} ** {1:4}", "{0:5}^{1:5}", POWER),
+         sampling=_sample(Interval(0.5, 5.0), Interval(-2.0, 2.0),
+                          domain=(_POSITIVE, Interval(-3.0, 3.0)))),
     Rule("exp", "exp", ("x",), _exp,
          lambda m, out, x: (out,),
-         "eˣ", "eˣ"),
+         "eˣ", "eˣ",
+         written=Written(method="exp"),
+         sampling=_sample(Interval(-20.0, 4.5))),  # e^4.5 ≈ 90
     Rule("log", "log", ("x",), _log,
          lambda m, out, x: (1 / x,),
-         "ln x", "1/x"),
+         "ln x", "1/x",
+         written=Written(method="log"),
+         sampling=_sample(Interval(MARGIN, 100.0), domain=(_POSITIVE,))),
     Rule("sqrt", "√", ("x",), _sqrt,
          lambda m, out, x: (0.5 / out,),  # infinite at x = 0: the engine reports it
-         "√x", "1/(2√x)"),
+         "√x", "1/(2√x)",
+         written=Written(method="sqrt", picture=Notation("√{0:5}")),
+         sampling=_sample(Interval(MARGIN, 100.0), domain=(_POSITIVE,))),
     Rule("tanh", "tanh", ("x",), math.tanh,
          lambda m, out, x: (1 - out * out,),
-         "tanh x", "1 − tanh(x)²"),
+         "tanh x", "1 − tanh(x)²",
+         written=Written(method="tanh"), activation="smooth",
+         sampling=_sample(Interval(-5.0, 5.0))),
     Rule("sigmoid", "σ", ("x",), _sigmoid,
          lambda m, out, x: (out * (1 - out),),
-         "σ(x) = 1/(1 + e^−x)", "σ(x)·(1 − σ(x))"),
+         "σ(x) = 1/(1 + e^−x)", "σ(x)·(1 − σ(x))",
+         written=Written(method="sigmoid"), activation="smooth",
+         sampling=_sample(Interval(-20.0, 20.0))),
     Rule("relu", "relu", ("x",), lambda x: x if x > 0 else 0.0,
          lambda m, out, x: (1.0 if m.data(x) > 0 else 0.0,),  # 0 at the kink x = 0
-         "max(x, 0)", "1 if x > 0 else 0 (0 at x = 0)", kinks=(0.0,)),
+         "max(x, 0)", "1 if x > 0 else 0 (0 at x = 0)", kinks=(0.0,),
+         written=Written(method="relu", micrograd="ReLU"), activation="rectifier",
+         sampling=_sample(_NONZERO)),
     Rule("leaky_relu", "lrelu", ("x",), lambda x, slope: x if x > 0 else slope * x,
          lambda m, out, x, slope: (1.0 if m.data(x) > 0 else slope,),  # slope at x = 0
          "x if x > 0 else slope·x", "1 if x > 0 else slope (slope at x = 0)",
-         params=("slope",), kinks=(0.0,)),
+         params=("slope",), kinks=(0.0,),
+         written=Written(method="leaky_relu"), activation="rectifier",
+         sampling=_sample(_NONZERO, params=(Interval(0.0, 0.5),),
+                          choices=((0.1,), (0.01,), (0.3,)))),
     Rule("abs", "|x|", ("x",), abs,
          lambda m, out, x: (_sign(m.data(x)),),  # 0 at the kink x = 0
-         "|x|", "sign(x) (0 at x = 0)", kinks=(0.0,)),
+         "|x|", "sign(x) (0 at x = 0)", kinks=(0.0,),
+         written=Written(method="abs", python=Notation("abs({0})"), picture=Notation("|{0}|")),
+         sampling=_sample(_NONZERO)),
     Rule("silu", "silu", ("x",), lambda x: x * _sigmoid(x), _silu_local,
-         "x·σ(x)", "σ(x)·(1 + x·(1 − σ(x)))"),
+         "x·σ(x)", "σ(x)·(1 + x·(1 − σ(x)))",
+         written=Written(method="silu", aliases=("swish",)), activation="rectifier",
+         sampling=_sample(Interval(-20.0, 20.0))),
     Rule("softplus", "softplus", ("x",), _softplus,
          lambda m, out, x: (m.sigmoid(x),),
-         "ln(1 + eˣ)", "σ(x)"),
+         "ln(1 + eˣ)", "σ(x)",
+         written=Written(method="softplus"),
+         sampling=_sample(Interval(-20.0, 20.0))),
+    # Beyond |x| = 100 sin and cos oscillate too fast for any finite difference to follow.
     Rule("sin", "sin", ("x",), math.sin,
          lambda m, out, x: (m.cos(x),),
-         "sin x", "cos x"),
+         "sin x", "cos x",
+         written=Written(method="sin"),
+         sampling=_sample(Interval(-10.0, 10.0), domain=(Interval(-100.0, 100.0),))),
     Rule("cos", "cos", ("x",), math.cos,
          lambda m, out, x: (-m.sin(x),),
-         "cos x", "−sin x"),
+         "cos x", "−sin x",
+         written=Written(method="cos"),
+         sampling=_sample(Interval(-10.0, 10.0), domain=(Interval(-100.0, 100.0),))),
 )  # fmt: skip
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in _RULE_LIST}
-"""Every op of the library by name, in the order above."""
+"""Every op of the library by name, in the order above; :func:`~autograd_lite.extend.register`
+adds others."""
 
 for _name in MATH_FUNCTIONS:
     setattr(FloatMath, _name, staticmethod(RULES[_name].forward))
 
 BUILTIN_OPS: tuple[str, ...] = tuple(RULES)
-"""The names of the library's own ops; :func:`register` adds others to :data:`RULES`."""
+"""The names of the library's own ops."""
 
-
-# ---------------------------------------------------------------------------------------------
-# Your own ops
-# ---------------------------------------------------------------------------------------------
-
-_REGISTERED: dict[str, Op] = {}
-
-_SAMPLES = (0.7, -1.3, 2.1, -0.4, 1.6)
-"""Where :func:`register` tries a new rule's functions (points outside its domain are skipped)."""
-
-
-class Op:
-    """An op of the rule table as a function, as :func:`register` returns it.
-
-    On Values (or a mix of Values and numbers) it records a node made by its rule, so backward,
-    second derivatives, drawings and :func:`~autograd_lite.testing.check_grad` work as for the
-    built-in ops; on plain numbers it returns the float its forward function computes. Constant
-    parameters (``rule.params``) follow the operands and must be numbers.
-
-    Attributes:
-        rule: the :class:`Rule` it applies.
-    """
-
-    __slots__ = ("rule",)
-
-    rule: Rule
-
-    def __init__(self, rule: Rule) -> None:
-        self.rule = rule
-
-    @property
-    def __name__(self) -> str:  # so printed source and reproduce lines can name it
-        return self.rule.name
-
-    @property
-    def __doc__(self) -> str:  # type: ignore[override]  # per op: its formula and derivative
-        return f"{self.rule.name}: {self.rule.formula}; local derivative {self.rule.derivative}"
-
-    def __repr__(self) -> str:
-        rule = self.rule
-        return f"<op {rule.name}({', '.join([*rule.inputs, *rule.params])}) = {rule.formula}>"
-
-    def __reduce__(self) -> tuple[Callable[[str], Op], tuple[str]]:
-        return (_op_named, (self.rule.name,))
-
-    def __call__(self, *args: Any) -> Any:
-        rule = self.rule
-        if RULES.get(rule.name) is not rule:
-            raise LookupError(
-                f"{rule.name}: this op is no longer in the rule table (it was unregistered or "
-                "replaced); use the function that register() returned last"
-            )
-        operands: tuple[Any, ...]
-        params: tuple[Any, ...]
-        if rule.variadic:
-            if not args:
-                raise TypeError(f"{rule.name} takes one or more operands, got none")
-            operands, params = args, ()
-        else:
-            expected = len(rule.inputs) + len(rule.params)
-            if len(args) != expected:
-                names = ", ".join([*rule.inputs, *rule.params])
-                raise TypeError(
-                    f"{rule.name} takes {expected} argument{'s' if expected != 1 else ''} "
-                    f"({names}), got {len(args)}"
-                )
-            operands, params = args[: len(rule.inputs)], args[len(rule.inputs) :]
-        for name, p in zip(rule.params, params, strict=True):
-            if not _real_number(p):
-                raise TypeError(
-                    f"{rule.name}: the parameter {name} must be a real number (a constant, not a "
-                    f"Value: make it an input of the op to differentiate by it), got "
-                    f"{type(p).__name__} {p!r}"
-                )
-            if not math.isfinite(p):
-                raise ValueError(f"{rule.name}: the parameter {name} must be finite, got {p!r}")
-        constants = tuple(float(p) for p in params)
-        # The engine records nodes; it imports this module, so it is imported here, at call
-        # time (by then it is always loaded: importing autograd_lite loads it).
-        from .engine import Value, _apply, _required, no_grad
-
-        what = f"{rule.name} expects Values or real numbers as operands"
-        leaves = tuple(_required(x, what) for x in operands)
-        if any(isinstance(x, Value) for x in operands):
-            return _apply(rule, leaves, constants)
-        # Numbers only: a float, computed (and its errors reported) exactly as for Values.
-        with no_grad():
-            return _apply(rule, leaves, constants).data
-
-
-def _op_named(name: str) -> Op:
-    if name not in _REGISTERED:
-        raise KeyError(
-            f"no registered op named {name!r}: register it (import the module that calls "
-            "autograd_lite.ops.register) before unpickling"
-        )
-    return _REGISTERED[name]
-
-
-def takes(function: Callable[..., Any], count: int) -> bool:
-    """Whether ``function`` can be called with ``count`` positional arguments (True when Python
-    cannot tell, as for some builtins)."""
-    try:
-        inspect.signature(function).bind(*[0.0] * count)
-    except TypeError:
-        return False
-    except ValueError:
-        return True
-    return True
-
-
-def _names(rule: Rule, field: str, value: object, *, allow_empty: bool) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, tuple):
-        hint = f" (for one name write ({value!r},))" if isinstance(value, str) else ""
-        raise TypeError(
-            f"register: {rule.name!r}: {field} must be a tuple of names, got "
-            f"{type(value).__name__} {value!r}{hint}"
-        )
-    if not value and not allow_empty:
-        raise ValueError(f"register: {rule.name!r}: {field} is empty; an op needs an input")
-    for name in value:
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(
-                f"register: {rule.name!r}: {field} must be names like 'x' or 'a', got {name!r}"
-            )
-    return value
-
-
-def _check_fields(rule: Rule) -> None:
-    """TypeError or ValueError naming the first field of ``rule`` that the engine cannot use."""
-    if (
-        not isinstance(rule.name, str)
-        or not rule.name.isidentifier()
-        or keyword.iskeyword(rule.name)
-    ):
-        raise ValueError(
-            f"register: the name of an op must be a Python identifier such as 'cube' (it names "
-            f"the op in errors, drawings and printed source), got {rule.name!r}"
-        )
-    for field in ("symbol", "formula", "derivative"):
-        text = getattr(rule, field)
-        if not isinstance(text, str) or not text.strip():
-            raise TypeError(
-                f"register: {rule.name!r}: {field} must be a non-empty str (drawings show it), "
-                f"got {text!r}"
-            )
-    inputs = _names(rule, "inputs", rule.inputs, allow_empty=False)
-    params = _names(rule, "params", rule.params, allow_empty=True)
-    if len(set(inputs + params)) != len(inputs + params):
-        raise ValueError(
-            f"register: {rule.name!r}: inputs and params must have different names, got "
-            f"{inputs + params}"
-        )
-    for field in ("forward", "local"):
-        if not callable(getattr(rule, field)):
-            raise TypeError(
-                f"register: {rule.name!r}: {field} must be a function, got "
-                f"{type(getattr(rule, field)).__name__} {getattr(rule, field)!r}"
-            )
-    if not isinstance(rule.variadic, bool):
-        raise TypeError(f"register: {rule.name!r}: variadic must be True or False")
-    if rule.variadic and (len(inputs) != 1 or params):
-        raise ValueError(
-            f"register: {rule.name!r}: a variadic op has one input name, shared by all its "
-            f"operands, and no params (forward(*xs) could not tell them apart); got "
-            f"inputs={inputs}, params={params}"
-        )
-    if not isinstance(rule.kinks, tuple) or not all(
-        isinstance(k, (int, float)) and not isinstance(k, bool) and math.isfinite(k)
-        for k in rule.kinks
-    ):
-        raise TypeError(
-            f"register: {rule.name!r}: kinks must be a tuple of finite numbers, got {rule.kinks!r}"
-        )
-    if rule.kinks and (len(inputs) != 1 or rule.variadic):
-        raise ValueError(
-            f"register: {rule.name!r}: kinks are supported for ops of one input (the checks "
-            f"watch which side of each kink that input is on); got inputs={inputs}"
-        )
-    counts = (1, 2, 3) if rule.variadic else (len(inputs) + len(params),)
-    shape = ", ".join(["*" + inputs[0]] if rule.variadic else [*inputs, *params])
-    for what, extra in (("forward", 0), ("local", 2)):
-        if not all(takes(getattr(rule, what), extra + n) for n in counts):
-            expected = f"(m, out, {shape})" if extra else f"({shape})"
-            raise TypeError(
-                f"register: {rule.name!r}: {what} must take {expected}, to match inputs and params"
-            )
-
-
-def _samples(rule: Rule) -> list[tuple[float, ...]]:
-    """Points to try ``rule`` at: operands followed by parameters."""
-    if rule.variadic:
-        return [_SAMPLES[:n] for n in (1, 2, 3)]
-    n = len(rule.inputs) + len(rule.params)
-    return [tuple(_SAMPLES[(k + i) % len(_SAMPLES)] for i in range(n)) for k in range(3)]
-
-
-def _real_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _check_calls(rule: Rule) -> None:
-    """Call the new rule's functions on sample floats, and ``local`` on Values too; a TypeError
-    or ValueError for what the engine could not use. Points outside the op's domain (its forward
-    raises DomainError, or ValueError or ArithmeticError) are skipped."""
-    from .engine import Value, ValueMath  # at call time: the engine imports this module
-
-    n_inputs = 0 if rule.variadic else len(rule.inputs)
-    for point in _samples(rule):
-        count = len(point) if rule.variadic else n_inputs
-        operands, params = point[:count], point[count:]
-        where = ", ".join(
-            f"{name} = {x!r}"
-            for name, x in zip(
-                [f"{rule.inputs[0]}[{i}]" for i in range(count)]
-                if rule.variadic
-                else [*rule.inputs, *rule.params],
-                point,
-                strict=True,
-            )
-        )
-        try:
-            out = rule.forward(*point)
-        except (ValueError, ArithmeticError):
-            continue  # outside the domain
-        if not _real_number(out):
-            raise TypeError(
-                f"register: {rule.name!r}: forward must return a real number, got "
-                f"{type(out).__name__} {out!r} at {where}"
-            )
-        try:
-            local = rule.local(FloatMath, float(out), *point)
-        except (ValueError, ArithmeticError):
-            continue
-        noun = f"{count} entr{'ies' if count != 1 else 'y'}"
-        if not isinstance(local, (tuple, list)) or len(local) != count:
-            shown = f"{type(local).__name__} {local!r}"
-            hint = " (for one input write a 1-tuple: (3 * x**2,))" if count == 1 else ""
-            raise ValueError(
-                f"register: {rule.name!r}: local must return a tuple of {noun}, one "
-                f"∂out/∂input per input, got {shown} at {where}{hint}"
-            )
-        for i, d in enumerate(local):
-            if not _real_number(d):
-                raise TypeError(
-                    f"register: {rule.name!r}: local must give numbers when called with floats "
-                    f"(m = FloatMath); entry {i} is {type(d).__name__} {d!r} at {where}"
-                )
-        leaves = [Value(x) for x in operands]
-        try:
-            on_values = rule.local(ValueMath, Value(out), *leaves, *params)
-        except (ValueError, ArithmeticError):
-            continue
-        except Exception as error:
-            raise TypeError(
-                f"register: {rule.name!r}: local must also run on Values, so that second "
-                f"derivatives come for free: write it in plain arithmetic and the functions of "
-                f"m ({', '.join(f'm.{f}' for f in MATH_FUNCTIONS)}), not math.*; called with "
-                f"Values at {where} it raised {type(error).__name__}: {error}"
-            ) from None
-        if not isinstance(on_values, (tuple, list)) or len(on_values) != count:
-            raise ValueError(
-                f"register: {rule.name!r}: local must return a tuple of {noun} on Values too, "
-                f"got {on_values!r} at {where}"
-            )
-
-
-def register(rule: Rule, *, replace: bool = False) -> Op:
-    """Add your own op to the rule table and return a function that applies it.
-
-    ``rule.forward`` computes the value from floats; ``rule.local(m, out, *inputs, *params)``
-    returns one local derivative ∂out/∂input per input, written in plain arithmetic (and the
-    functions of ``m``: ``m.exp``, ``m.log``, ``m.sigmoid``, ``m.sin``, ``m.cos``), so that it
-    runs on floats for ``backward()`` and on Values for second derivatives. The rule is checked
-    first: its fields, the signatures of its functions, and calls at a few sample points (those
-    outside the op's domain are skipped). Check its derivatives with
-    :func:`autograd_lite.testing.check_rule`.
-
-    The name must be new: a built-in op's name is refused, and so is the name of another
-    registered rule unless ``replace=True``. Registering the *same* Rule object again is allowed
-    and returns its function (so re-running a module is harmless). :func:`unregister` removes
-    it (for tests).
-
-    >>> cube = register(Rule("cube", "³", ("x",), lambda x: x**3,
-    ...                      lambda m, out, x: (3 * x**2,), "x³", "3·x²"))
-    >>> from autograd_lite import Value, hessian
-    >>> x = Value(2.0, label="x")
-    >>> y = cube(x) + x
-    >>> y.backward()
-    >>> y.data, x.grad, cube(2.0)                       # 2³ + 2, 3·2² + 1, a float
-    (10.0, 13.0, 8.0)
-    >>> hessian(lambda x: cube(x))(2.0)                 # 6x, for free
-    [[12.0]]
-    >>> _ = unregister("cube")
-    """
-    if not isinstance(rule, Rule):
-        raise TypeError(
-            f"register expects a Rule(name, symbol, inputs, forward, local, formula, derivative), "
-            f"got {type(rule).__name__} {rule!r}"
-        )
-    if not isinstance(rule.name, str):
-        raise ValueError(f"register: the name of an op must be a str, got {rule.name!r}")
-    if rule.name in BUILTIN_OPS:
-        raise ValueError(
-            f"register: {rule.name!r} is a built-in op; choose another name (the built-in ops "
-            f"are {', '.join(BUILTIN_OPS)})"
-        )
-    existing = RULES.get(rule.name)
-    if existing is rule:
-        return _REGISTERED[rule.name]
-    if existing is not None and not replace:
-        raise ValueError(
-            f"register: an op named {rule.name!r} is already registered ({existing.formula}); "
-            "pass replace=True to replace it (functions returned for the old rule then refuse "
-            "to run), or choose another name"
-        )
-    _check_fields(rule)
-    _check_calls(rule)
-    RULES[rule.name] = rule
-    _REGISTERED[rule.name] = Op(rule)
-    return _REGISTERED[rule.name]
-
-
-def unregister(name: str) -> Rule:
-    """Remove an op added by :func:`register` and return its rule (built-in ops stay).
-
-    Nodes recorded with it still differentiate (they hold their rule), but drawings, checks and
-    pickles look rules up by name: re-register the rule to use those.
-
-    >>> unregister("exp")
-    Traceback (most recent call last):
-        ...
-    ValueError: unregister: 'exp' is a built-in op; only ops added with register() can be removed
-    """
-    if name in BUILTIN_OPS:
-        raise ValueError(
-            f"unregister: {name!r} is a built-in op; only ops added with register() can be removed"
-        )
-    if name not in _REGISTERED:
-        known = ", ".join(_REGISTERED) or "none"
-        raise KeyError(f"unregister: no registered op named {name!r} (registered: {known})")
-    del _REGISTERED[name]
-    return RULES.pop(name)
-
-
-def registered() -> dict[str, Op]:
-    """The ops added with :func:`register`, by name, in the order they were added (a copy)."""
-    return dict(_REGISTERED)
+# The rules that other modules use by themselves (the engine's operators, check_engine's probes
+# of how gradients flow through + and ×).
+ADD, MUL, POW = RULES["add"], RULES["mul"], RULES["pow"]

@@ -61,7 +61,8 @@ def test_linear_with_overflowing_products_sums_exactly() -> None:
 
 def test_linear_whose_sum_overflows_is_a_domain_error() -> None:
     with pytest.raises(
-        DomainError, match=r"^linear: the result overflows a float; got v\[0\] = 1e\+200"
+        DomainError,
+        match=r"^linear: the result overflows a float; got w\[0\] = 1e\+200, x\[0\] = 1e\+200",
     ):
         Value.linear([Value(1e200), Value(1e200)], [1e200, 1e200], Value(0.0))
 

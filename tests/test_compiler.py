@@ -22,7 +22,7 @@ from autograd_lite import (
 )
 from autograd_lite.compiler.text import SourceMath, Text, rule_source
 from autograd_lite.datasets import make_moons
-from autograd_lite.engine import _apply
+from autograd_lite.engine.value import apply_rule
 from autograd_lite.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -283,7 +283,7 @@ def test_hostile_rule_names_and_texts_never_become_code(monkeypatch: pytest.Monk
     monkeypatch.setitem(RULES, name, rule)
 
     def f(x: Value) -> Value:
-        return _apply(rule, (x,))
+        return apply_rule(rule, (x,))
 
     compiled = compile(f, [0.5])
     tree = ast.parse(compiled.source)

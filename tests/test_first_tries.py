@@ -14,6 +14,7 @@ from autograd_lite import Value
 from autograd_lite.cli import main
 from autograd_lite.expr import FUNCTIONS
 from autograd_lite.nn import MLP, Layer, Neuron
+from autograd_lite.viz import draw_graph
 
 # -- a Value as a number ---------------------------------------------------------------------
 
@@ -253,7 +254,7 @@ def test_a_drawing_uses_the_rule_that_made_the_node_after_unregister() -> None:
         y.backward()
     finally:
         unregister("cube")
-    source = y.draw(edge_derivatives=True).source
+    source = draw_graph(y, edge_derivatives=True).source
     assert "3·x²" in source  # its derivative, read from the node's own rule
 
 

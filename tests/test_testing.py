@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import RULES, Value, engine, no_grad
+from autograd_lite.engine import graph
+from autograd_lite.engine import value as engine_value
 from autograd_lite.testing import (
     GradCheckError,
     NondifferentiablePoint,
@@ -396,19 +398,17 @@ def test_a_broken_rule_is_caught_and_named(op: str, breakage: Callable[..., Any]
 
 
 def _broken_backprop(variant: str) -> Callable[..., Any]:
-    """engine._backprop with one deliberate mistake."""
+    """engine.graph.backprop with one deliberate mistake."""
 
-    def backprop(root: Value, seed: Any, differentiable: bool) -> Any:
-        order = engine.topological_order(root)
+    def backprop(root: Value, seed: Any, local: Any, inputs: Any = None) -> Any:
+        order = graph.topological_order(root)
         grads: dict[Value, Any] = {root: seed}
         for node in reversed(order):
             if not node.parents:
                 continue
             upstream = grads[node]
-            for parent, local in zip(
-                node.parents, engine._local(node, differentiable), strict=True
-            ):
-                contribution = local if variant == "ignore upstream" else local * upstream
+            for parent, d in zip(node.parents, local(node), strict=True):
+                contribution = d if variant == "ignore upstream" else d * upstream
                 previous = grads.get(parent)
                 if variant == "assign" or previous is None:
                     grads[parent] = contribution
@@ -435,7 +435,7 @@ def _order_visiting_shared_nodes_twice(root: Value) -> list[Value]:
 
 @pytest.mark.parametrize("variant", ["ignore upstream", "assign"])
 def test_a_broken_chain_rule_is_caught(variant: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "_backprop", _broken_backprop(variant))
+    monkeypatch.setattr(engine_value, "backprop", _broken_backprop(variant))
     error = _caught(expressions())
     assert not error.result.suspects
     assert "how they are combined" in error.result.report()
@@ -444,7 +444,7 @@ def test_a_broken_chain_rule_is_caught(variant: str, monkeypatch: pytest.MonkeyP
 def test_a_topological_order_that_visits_shared_nodes_twice_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(engine, "topological_order", _order_visiting_shared_nodes_twice)
+    monkeypatch.setattr(graph, "topological_order", _order_visiting_shared_nodes_twice)
     error = _caught(expressions())
     assert "how they are combined" in error.result.report()
 

@@ -52,11 +52,13 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..engine import Value, _backprop, gradients, local_derivatives, type_name
-from ..ops import BUILTIN_OPS, RULES, Rule
+from ..engine import Value, gradients, local_derivatives, type_name
+from ..engine.graph import backprop
+from ..engine.value import apply_rule, float_local
+from ..ops import ADD, BUILTIN_OPS, MUL, POW, RULES, Rule
 from .gradcheck import Estimate, GradCheckError, _judge, check_grad
 from .plain import plain_value
-from .source import SYNTAX, _lambda_text, written
+from .source import _lambda_text, written
 
 __all__ = ["DEFAULT_EXAMPLES", "Engine", "EngineCheckResult", "check_engine"]
 
@@ -208,17 +210,19 @@ class Engine:
 
     def templates(self, op: str) -> list[str]:
         """The ways of writing ``op`` to try (the first that works is kept)."""
+        rule = RULES[op]
         if op in self._ops:
             hook = _hook_name(self._ops[op], f"op_{op}")
-            rule = RULES[op]
             if rule.variadic:
                 return [f"{hook}({{all}})"]
             args = [f"{{{i}}}" for i in range(len(rule.inputs))]
             args += [f"{{p{i}}}" for i in range(len(rule.params))]
             return [f"{hook}({', '.join(args)})"]
-        own = SYNTAX[op].replace("Value.", f"{self.name}.")
-        alternatives = {"abs": ["{0}.abs()"], "silu": ["{0}.swish()"]}
-        return [own, *alternatives.get(op, [])]
+        own = rule.python.template.replace("Value.", f"{self.name}.")
+        # The same op as a method, under each of its names (abs(x) is also x.abs()).
+        extra = ", ".join(f"{{p{i}}}" for i in range(len(rule.params)))
+        methods = [f"{{0}}.{name}({extra})" for name in rule.methods]
+        return list(dict.fromkeys([own, *methods]))
 
     def op_text(self, op: str, names: Sequence[str], params: Sequence[float] = ()) -> str:
         """``op`` applied to the nodes called ``names``, as Python."""
@@ -359,14 +363,12 @@ class _Oracle:
 
 
 def _oracle(expr: Any, order: int) -> _Oracle:
-    from ..engine import _apply
-
     nodes = [Value(x) for x in expr.inputs]
     for step in expr.steps:
         operands = tuple(nodes[i] for i in step.operands)
-        nodes.append(_apply(RULES[step.op], operands, step.params))
+        nodes.append(apply_rule(RULES[step.op], operands, step.params))
     out = nodes[expr.output]
-    order_, grads = _backprop(out, 1.0, differentiable=False)
+    order_, grads = backprop(out, 1.0, float_local)
     scale: dict[Value, float] = {out: 1.0}
     for node in reversed(order_):
         for parent, local in zip(node.parents, local_derivatives(node), strict=True):
@@ -518,9 +520,8 @@ def _explain(
 
 
 def _probe_names(rule: Rule, n: int) -> list[str]:
-    if rule.variadic:
-        return [f"{rule.inputs[0]}{i}" for i in range(n)]
-    return list(rule.inputs)
+    """Names for the leaves of a probe: the rule's own (``a``, ``b``), as identifiers."""
+    return [name.replace("[", "").replace("]", "") for name in rule.input_names(n)]
 
 
 def _isolated(
@@ -544,7 +545,7 @@ def _isolated(
     if upstream != 1:
         statements += [
             f"c = {engine.leaf_text(upstream)}",
-            f"z = {engine.op_text('mul', ['out', 'c'])}",
+            f"z = {engine.op_text(MUL.name, ['out', 'c'])}",
         ]
         root = "z"
     statements.append(engine.backward_text(root))
@@ -556,10 +557,10 @@ def _isolated(
 
 def _mul_is_right(engine: Engine) -> bool:
     """Whether the engine's a * b has the right derivatives at a plain point."""
-    if "mul" not in engine._templates:
+    if MUL.name not in engine._templates:
         return False
     try:
-        _, grads, _ = _isolated(engine, "mul", (0.7, 1.3), (), False, 1.0)
+        _, grads, _ = _isolated(engine, MUL.name, (0.7, 1.3), (), False, 1.0)
     except (_Raised, Exception):
         return False
     return _close(grads[0], 1.3, 1e-12, 1e-12) and _close(grads[1], 0.7, 1e-12, 1e-12)
@@ -570,10 +571,8 @@ def _op_diagnosis(
 ) -> list[str]:
     """What is wrong with ``op`` on its own at ``xs``, if anything: its value, its derivatives
     on distinct leaves, with an upstream gradient, on one leaf used for every operand."""
-    from ..engine import _apply
-
     rule = RULES[op]
-    ours = _apply(rule, tuple(Value(x) for x in xs), tuple(params))
+    ours = apply_rule(rule, tuple(Value(x) for x in xs), tuple(params))
     local = list(local_derivatives(ours))
     names = _probe_names(rule, len(xs))
     shown = written(op, names, params)
@@ -606,7 +605,7 @@ def _op_diagnosis(
     if len(xs) >= 2 and not rule.variadic:
         with contextlib.suppress(_Raised, Exception):
             point = [xs[0]] * len(xs)
-            twice = _apply(rule, tuple([Value(xs[0])] * len(xs)), tuple(params))
+            twice = apply_rule(rule, tuple([Value(xs[0])] * len(xs)), tuple(params))
             expected = math.fsum(local_derivatives(twice))
             _, (g,), _ = _isolated(engine, op, point, params, same=True, upstream=1.0)
             if not _close(g, expected, 1e-9, 1e-7):
@@ -621,9 +620,9 @@ def _op_diagnosis(
 def _passes_nothing(engine: Engine, op: str) -> bool:
     """Whether ``op`` alone, at a point where its derivatives are not 0, passes no gradient."""
     rule = RULES[op]
-    xs = _PROBE_POINT[5 if op == "linear" else 3 if rule.variadic else len(rule.inputs)]
+    xs = _PROBE_POINT[rule.operand_count()]
     try:
-        _, grads, _ = _isolated(engine, op, xs, _PROBE_PARAMS.get(op, ()), False, 1.0)
+        _, grads, _ = _isolated(engine, op, xs, _probe_params(rule), False, 1.0)
     except (_Raised, Exception):
         return False
     return all(g == 0 for g in grads)
@@ -634,10 +633,11 @@ def _basic_ops(engine: Engine, wrong: str) -> list[str]:
     other ops on them (micrograd's -x is x * -1, a / b is a * b**-1), so they may be the
     cause."""
     found = []
-    for op in ("add", "mul", "pow"):
+    for rule in (ADD, MUL, POW):
+        op = rule.name
         if op != wrong and op in engine._templates:
-            point = _PROBE_POINT[len(RULES[op].inputs)]
-            problems = _op_diagnosis(engine, op, point, _PROBE_PARAMS.get(op, ()))
+            point = _PROBE_POINT[len(rule.inputs)]
+            problems = _op_diagnosis(engine, op, point, _probe_params(rule))
             found += [f"{op} is wrong too (other ops may be built on it): {p}" for p in problems]
     return found
 
@@ -653,7 +653,7 @@ def _seed_diagnosis(
             f"backward pass must start from the seed ∂{out}/∂{out} = 1"
         ]
     n = expr.n_inputs
-    silent = [op for op in ("add", "mul", "exp", "tanh") if op in engine._templates]
+    silent = list(engine._templates)  # every op passes a gradient on at the probe points
     if (
         theirs.out_grad == 1
         and all(g == 0 for g in theirs.grads[:n])
@@ -684,17 +684,17 @@ def _order_probes(engine: Engine) -> str:
     repeats s passes its gradient on twice), and on paths of unequal length (an order that is
     not topological lets s pass its gradient on before it is complete). "" if none fails or
     add and mul are not both right on their own."""
-    if not ("add" in engine._templates and _mul_is_right(engine)):
+    if not (ADD.name in engine._templates and _mul_is_right(engine)):
         return ""
-    if _op_diagnosis(engine, "add", _PROBE_POINT[2], ()):
+    if _op_diagnosis(engine, ADD.name, _PROBE_POINT[2], ()):
         return ""
     k = engine.leaf_text
 
     def mul(a: str, b: str) -> str:
-        return engine.op_text("mul", [a, b])
+        return engine.op_text(MUL.name, [a, b])
 
     def add(a: str, b: str) -> str:
-        return engine.op_text("add", [a, b])
+        return engine.op_text(ADD.name, [a, b])
 
     head = [f"x = {k(0.5)}", f"k2 = {k(2.0)}", f"k3 = {k(3.0)}", f"k5 = {k(5.0)}"]
     graphs = [
@@ -853,26 +853,25 @@ def _diagnose(
 # Reflected operators: 2 * x, 1 - x, 2 ** x
 # ---------------------------------------------------------------------------------------------
 
-_REFLECTED = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "vpow": "**"}
-_DUNDER = {"add": "radd", "sub": "rsub", "mul": "rmul", "truediv": "rtruediv", "vpow": "rpow"}
+_DUNDER = {"+": "radd", "-": "rsub", "*": "rmul", "/": "rtruediv", "**": "rpow"}
+"""Python's reflected method of each binary operator (``2 * x`` calls ``x.__rmul__(2)``)."""
 
 
 def _reflected(engine: Engine, ops: Sequence[str]) -> tuple[list[str], list[str]] | None:
     """None if ``c op x`` and ``x op c`` (c a number) work for every binary operator among
     ``ops``; else (the program, the diagnosis) of the first that does not."""
-    from ..engine import _apply
-
     x, c = 1.5, 2.0
-    for op, symbol in _REFLECTED.items():
-        has = op in ops or (
-            op == "vpow" and callable(getattr(engine.value_class, "__rpow__", None))
-        )
-        if not has or op in engine._ops:
+    operators = {op: rule.python.operator for op, rule in RULES.items() if rule.python.operator}
+    for op, symbol in operators.items():
+        if symbol not in _DUNDER:
+            continue  # a registered notation's operator with no reflected method in Python
+        reflected = callable(getattr(engine.value_class, f"__{_DUNDER[symbol]}__", None))
+        if not (op in ops or reflected) or op in engine._ops:
             continue
         for left in (False, True):
             text = f"{c!r} {symbol} x" if left else f"x {symbol} {c!r}"
             operands = (Value(c), Value(x)) if left else (Value(x), Value(c))
-            ours = _apply(RULES[op], operands)
+            ours = apply_rule(RULES[op], operands)
             expected = local_derivatives(ours)[1 if left else 0]
             statements = [
                 f"x = {engine.leaf_text(x)}",
@@ -887,12 +886,12 @@ def _reflected(engine: Engine, ops: Sequence[str]) -> tuple[list[str], list[str]
                     break  # numbers as operands are not supported at all: nothing to check
                 return statements[:2], [
                     f"{text} raises {type_name(raised.error)}: {raised.error} (x {symbol} {c!r} "
-                    f"works): the reflected operator __{_DUNDER[op]}__ is missing"
+                    f"works): the reflected operator __{_DUNDER[symbol]}__ is missing"
                 ]
-            swapped = _apply(RULES[op], operands[::-1]).data
+            swapped = apply_rule(RULES[op], operands[::-1]).data
             if not _close(value, ours.data, 1e-12, 1e-12):
                 why = (
-                    f": __{_DUNDER[op]}__ computes x {symbol} {c!r} instead (the operands are "
+                    f": __{_DUNDER[symbol]}__ computes x {symbol} {c!r} instead (the operands are "
                     "swapped)"
                     if left and _close(value, swapped, 1e-12, 1e-12)
                     else ""
@@ -916,19 +915,24 @@ def _reflected(engine: Engine, ops: Sequence[str]) -> tuple[list[str], list[str]
 # ---------------------------------------------------------------------------------------------
 
 _PROBE_POINT = {1: (0.7,), 2: (0.7, 1.3), 3: (0.7, 1.3, -0.4), 5: (0.7, 1.3, -0.4, 0.9, 0.2)}
-_PROBE_PARAMS = {"pow": (2.0,), "leaky_relu": (0.1,)}
+
+
+def _probe_params(rule: Rule) -> tuple[float, ...]:
+    """The parameters a probe of ``rule`` uses: the first its sampling chooses."""
+    choices = rule.sampling.choices
+    return choices[0] if choices else ()
 
 
 def _detect(engine: Engine, op: str) -> str | None:
     """None if the engine can apply ``op`` (remembering how it is written), else why not."""
     rule = RULES[op]
-    arity = 5 if op == "linear" else 3 if rule.variadic else len(rule.inputs)
+    arity = rule.operand_count()
     xs = _PROBE_POINT[arity]
     names = [f"a{i}" for i in range(arity)]
     reason = "not found"
     for template in engine.templates(op):
         statements = [f"{name} = {engine.leaf_text(x)}" for name, x in zip(names, xs, strict=True)]
-        statements.append(f"out = {written(op, names, _PROBE_PARAMS.get(op, ()), template)}")
+        statements.append(f"out = {written(op, names, _probe_params(rule), template)}")
         try:
             out = _run(engine, statements)["out"]
         except _Raised as raised:

@@ -28,17 +28,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine import (
     Value,
-    _apply,
-    _backprop,
-    _local,
     enable_grad,
     gradients,
     local_derivatives,
     topological_order,
     type_name,
 )
+from ..engine.graph import backprop
+from ..engine.value import apply_rule, float_local, value_local
 from ..errors import DomainError
-from ..ops import RULES, Rule, takes
+from ..extend import takes
+from ..ops import RULES, Rule
 from .plain import plain_value
 from .source import graph_lambda, reproduce
 
@@ -199,7 +199,7 @@ def _rounding_scale(out: Value) -> float:
     """Σ |v|·|∂out/∂v| over the nodes v that ``out`` is computed from: each op rounds its result
     v by up to ε·|v|, which reaches the output multiplied by ∂out/∂v. This sees cancellation
     ((x + 1e16) − 1e16 is small, but its rounding error is not) that |out| alone would hide."""
-    order, grads = _backprop(out, 1.0, differentiable=False)
+    order, grads = backprop(out, 1.0, float_local)
     return math.fsum(abs(node.data * grads[node]) for node in order if node.parents)
 
 
@@ -507,7 +507,7 @@ def _claims(node: Value, rule: Rule, order: int) -> list[tuple[str, Probe, list[
     """What the rule says about the node: (what, a function of its inputs, claimed partials)."""
 
     def at(values: list[float]) -> Value:
-        return _apply(rule, tuple(Value(v) for v in values), node.op_args)
+        return apply_rule(rule, tuple(Value(v) for v in values), node.op_args)
 
     def value(v: list[float]) -> tuple[float, list[tuple[str, int]]]:
         return at(v).data, []
@@ -516,7 +516,7 @@ def _claims(node: Value, rule: Rule, order: int) -> list[tuple[str, Probe, list[
         return [(node.op, value, list(local_derivatives(node)))]
     fresh = at([p.data for p in node.parents])
     claims: list[tuple[str, Probe, list[float]]] = []
-    for k, first in enumerate(_local(fresh, differentiable=True)):
+    for k, first in enumerate(value_local(fresh)):
         first_value = first if isinstance(first, Value) else Value(first)
         claimed = [g.data for g in gradients(first_value, list(fresh.parents))]
 

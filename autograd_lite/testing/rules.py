@@ -22,7 +22,8 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from ..engine import Value, _apply
+from ..engine import Value
+from ..engine.value import apply_rule
 from ..errors import DomainError
 from ..ops import RULES, Rule
 from .gradcheck import DEFAULT_STEPS, GradCheckError, GradCheckResult, Row, check_grad
@@ -231,7 +232,7 @@ def check_rule(
     candidates = _given_points(rule, points) if given else _default_points(rule)
 
     def op(*xs: Value) -> Value:
-        return _apply(rule, xs, constants)
+        return apply_rule(rule, xs, constants)
 
     checks: list[tuple[Point, GradCheckResult]] = []
     skipped: list[tuple[Point, str]] = []

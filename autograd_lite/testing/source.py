@@ -4,10 +4,9 @@
 from autograd_lite import Value; from autograd_lite.testing import check_grad;
 check_grad(lambda x: x.exp(), [1.0], order=2)
 
-Also the one table of how each op is written in Python (:data:`SYNTAX`), shared by the
-expressions that strategies draw, the lambdas rebuilt from a graph when a function's own source
-cannot be found, and the programs :func:`~autograd_lite.testing.check_engine` writes for another
-engine's class.
+Each op is written as its rule's Python notation says (``rule.python``), in the expressions that
+strategies draw, the lambdas rebuilt from a graph when a function's own source cannot be found,
+and the programs :func:`~autograd_lite.testing.check_engine` writes for another engine's class.
 """
 
 from __future__ import annotations
@@ -19,91 +18,25 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..engine import Value, topological_order
+from ..engine import Value, rule_of, topological_order
+from ..facts import ATOM, UNARY, Notation
 from ..ops import RULES
 
-__all__ = ["SYNTAX", "graph_lambda", "reproduce"]
-
-SYNTAX: dict[str, str] = {
-    "add": "{0} + {1}",
-    "sub": "{0} - {1}",
-    "mul": "{0} * {1}",
-    "truediv": "{0} / {1}",
-    "neg": "-{0}",
-    "pos": "+{0}",
-    "sum": "Value.sum([{all}])",
-    "linear": "Value.linear([{weights}], [{inputs}], {bias})",
-    "pow": "{0} ** {p0}",
-    "vpow": "{0} ** {1}",
-    "exp": "{0}.exp()",
-    "log": "{0}.log()",
-    "sqrt": "{0}.sqrt()",
-    "tanh": "{0}.tanh()",
-    "sigmoid": "{0}.sigmoid()",
-    "relu": "{0}.relu()",
-    "leaky_relu": "{0}.leaky_relu({p0})",
-    "abs": "abs({0})",
-    "silu": "{0}.silu()",
-    "softplus": "{0}.softplus()",
-    "sin": "{0}.sin()",
-    "cos": "{0}.cos()",
-}
-"""How each op is written in Python, filled in by :func:`written`; an op added with
-:func:`~autograd_lite.ops.register` is written as a call of its name (:func:`syntax_of`)."""
-
-
-def syntax_of(op: str) -> str:
-    """How ``op`` is written: :data:`SYNTAX`, or ``name(operands, params)`` for a registered op.
-
-    >>> syntax_of("exp"), syntax_of("linear")
-    ('{0}.exp()', 'Value.linear([{weights}], [{inputs}], {bias})')
-    """
-    if op in SYNTAX:
-        return SYNTAX[op]
-    rule = RULES[op]
-    if rule.variadic:
-        return f"{op}({{all}})"
-    fields = [f"{{{i}}}" for i in range(len(rule.inputs))]
-    fields += [f"{{p{i}}}" for i in range(len(rule.params))]
-    return f"{op}({', '.join(fields)})"
-
-
-_LEVEL = {"add": 1, "sub": 1, "mul": 2, "truediv": 2, "neg": 3, "pos": 3, "pow": 4, "vpow": 4}
-"""Python's precedence of the ops written with an operator (the others are calls: level 5)."""
-
-
-def _operand(text: str, level: int, op: str, position: int) -> str:
-    """``text`` (of precedence ``level``) as operand ``position`` of ``op``, in parentheses
-    where Python would otherwise group it differently."""
-    outer = _LEVEL.get(op, 5)
-    if outer == 5:  # a call: only the receiver of a method needs to be an atom
-        method = syntax_of(op).startswith("{0}.") and position == 0
-        return f"({text})" if method and level < 5 else text
-    tighter = position == 0 if outer == 4 else position > 0  # ** groups from the right
-    if level < outer or (level == outer and tighter):
-        return f"({text})"
-    return text
-
-
-_INFIX = ("add", "sub", "mul", "truediv", "vpow")
-"""Ops whose constant operands can be written as plain numbers (next to a Value)."""
+__all__ = ["graph_lambda", "reproduce", "written"]
 
 
 def written(op: str, names: Sequence[str], params: Sequence[float] = (), template: str = "") -> str:
-    """``op`` applied to operands written as ``names`` (``template`` overrides :data:`SYNTAX`).
+    """``op`` applied to operands written as ``names``, as its rule's Python notation writes
+    it (``template`` overrides the notation, as :func:`~autograd_lite.testing.check_engine`
+    does for another engine's spelling).
 
     >>> written("mul", ["x0", "v2"]), written("pow", ["x0"], [3.0]), written("sum", ["a", "b"])
     ('x0 * v2', 'x0 ** 3.0', 'Value.sum([a, b])')
     """
-    fields = {f"p{i}": repr(p) for i, p in enumerate(params)}
-    return (template or syntax_of(op)).format(
-        *names,
-        all=", ".join(names),
-        weights=", ".join(names[:-1:2]),
-        inputs=", ".join(names[1:-1:2]),
-        bias=names[-1] if names else "",
-        **fields,
-    )
+    notation = RULES[op].python
+    if template:
+        notation = Notation(template, notation.level, notation.join)
+    return notation.write([(name, ATOM) for name in names], params)
 
 
 def graph_lambda(inputs: Sequence[Value], out: Value, names: Sequence[str]) -> str | None:
@@ -123,19 +56,22 @@ def graph_lambda(inputs: Sequence[Value], out: Value, names: Sequence[str]) -> s
         if not node.parents:
             text[node] = f"Value({node.data!r})"
             continue
+        notation = rule_of(node).python
         operands = []
-        for k, p in enumerate(node.parents):
+        for p in node.parents:
             constant = not p.parents and p not in inputs
+            # An operator's constant operand is written as a number (x * 3.0), where another
+            # operand is a Value that makes the expression one.
             if (
                 constant
-                and node.op in _INFIX
+                and notation.operator
                 and any(q.parents or q in inputs for q in node.parents)
             ):
-                level = 5 if p.data >= 0 else 3
-                operands.append(_operand(repr(p.data), level, node.op, k))
+                operands.append((repr(p.data), ATOM if p.data >= 0 else UNARY))
             else:
-                operands.append(_operand(text[p], _LEVEL.get(p.op, 5), node.op, k))
-        text[node] = written(node.op, operands, node.op_args)
+                level = rule_of(p).python.level if p.parents else ATOM
+                operands.append((text[p], level))
+        text[node] = notation.write(operands, node.op_args)
         if len(text[node]) > 2000:
             return None
     return f"lambda {', '.join(names)}: {text[out]}"

@@ -34,7 +34,9 @@ except ImportError as error:  # pragma: no cover - exercised by a subprocess tes
     ) from error
 
 from ..engine import Value
-from ..ops import BUILTIN_OPS, RULES, FloatMath, registered
+from ..extend import registered
+from ..facts import MARGIN, WIDE, Interval
+from ..ops import BUILTIN_OPS, RULES, FloatMath
 from .source import written
 
 __all__ = ["BUILTIN_OPS", "Expression", "expressions", "leaves", "op_inputs"]
@@ -42,39 +44,22 @@ __all__ = ["BUILTIN_OPS", "Expression", "expressions", "leaves", "op_inputs"]
 LIMIT = 1e4
 """Largest magnitude an expression's values may reach."""
 
-MARGIN = 0.1
-"""Smallest distance kept from a domain boundary (log, sqrt, division, powers) or a kink."""
-
 STEEPEST = 100.0
 """Largest magnitude of a local derivative an expression's ops may have."""
 
-_NUMBER_PARAMS: dict[str, Sequence[float]] = {
-    "pow": (2.0, 3.0, -1.0, 0.5, 1.5, -0.5, 0.0, 1.0),
-    "leaky_relu": (0.01, 0.1, 0.3),
-}
-
 
 def _admissible(op: str, xs: Sequence[float], params: Sequence[float]) -> bool:
-    """Whether ``op`` at ``xs`` is inside its domain with a margin, away from kinks, and gives
-    a finite value of moderate size."""
+    """Whether ``op`` at ``xs`` is inside the domain its rule's sampling gives (which keeps a
+    margin from the edges), away from its kinks, and gives a finite value and local
+    derivatives of moderate size."""
     rule = RULES[op]
-    x = xs[0]
-    if op in ("log", "sqrt") and x < MARGIN:
-        return False
-    if op == "truediv" and abs(xs[1]) < MARGIN:
-        return False
-    if op == "pow":
-        c = params[0]
-        if (c != int(c) and x < MARGIN) or (c < 0 and abs(x) < MARGIN):
+    domain = rule.domain(params)
+    if domain:
+        shared = domain * len(xs) if rule.variadic else domain
+        if not all(interval.contains(x) for interval, x in zip(shared, xs, strict=False)):
             return False
-        if c < 1 and abs(x) < MARGIN:  # xᶜ⁻¹ grows without bound near 0
-            return False
-    if op == "vpow" and (x < MARGIN or abs(xs[1]) > 3):
+    if any(abs(xs[0] - kink) < MARGIN for kink in rule.kinks):
         return False
-    if any(abs(x - kink) < MARGIN for kink in rule.kinks):
-        return False
-    if op in ("sin", "cos") and abs(x) > 100:
-        return False  # so fast an oscillation that no finite difference can follow it
     try:
         value = rule.forward(*xs, *params)
         if not (math.isfinite(value) and abs(value) <= LIMIT):
@@ -92,13 +77,18 @@ def leaves(magnitude: float = 10.0) -> st.SearchStrategy[float]:
     return st.floats(-magnitude, magnitude, allow_nan=False, allow_infinity=False)
 
 
-def _away_from_zero(lo: float, hi: float) -> st.SearchStrategy[float]:
-    magnitude = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-    return st.tuples(magnitude, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+def _drawn(interval: Interval) -> st.SearchStrategy[float]:
+    """Floats in ``interval`` (magnitudes with either sign, if it says so)."""
+    numbers = st.floats(interval.low, interval.high, allow_nan=False, allow_infinity=False)
+    if not interval.either_sign:
+        return numbers
+    return st.tuples(numbers, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
 
 
 def op_inputs(op: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
-    """Operands (and constant parameters) for ``op`` inside its domain, with a margin.
+    """Operands (and constant parameters) for ``op`` where its rule's sampling says to draw
+    them: inside its domain with a margin, and where its local derivatives stay moderate
+    (within :data:`STEEPEST`, as later steps of an expression require; a test checks that).
 
     >>> from hypothesis import given
     >>> @given(op_inputs("log"))
@@ -110,40 +100,20 @@ def op_inputs(op: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float
     if op not in RULES:
         raise KeyError(f"op_inputs: no op named {op!r}; the ops are {sorted(RULES)}")
     rule = RULES[op]
-    wide = leaves(100.0)
-    positive = st.floats(MARGIN, 100.0, allow_nan=False, allow_infinity=False)
-    nonzero = _away_from_zero(MARGIN, 100.0)
-    # Ranges chosen so that the op's local derivatives stay within STEEPEST, as _admissible
-    # requires of every later step (a test checks the two agree).
-    one: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
-        "log": st.tuples(positive),
-        "sqrt": st.tuples(positive),
-        "exp": st.tuples(st.floats(-20.0, 4.5)),  # e^4.5 ≈ 90
-        "tanh": st.tuples(leaves(5.0)),
-        "sin": st.tuples(leaves(10.0)),
-        "cos": st.tuples(leaves(10.0)),
-        "sigmoid": st.tuples(leaves(20.0)),
-        "silu": st.tuples(leaves(20.0)),
-        "softplus": st.tuples(leaves(20.0)),
-        "relu": st.tuples(nonzero),
-        "abs": st.tuples(nonzero),
-        "leaky_relu": st.tuples(nonzero),
-        "pow": st.tuples(st.floats(0.5, 10.0)),
-        "vpow": st.tuples(st.floats(0.5, 5.0), leaves(2.0)),
-        "truediv": st.tuples(leaves(10.0), _away_from_zero(0.5, 100.0)),
-        "sum": st.lists(wide, min_size=1, max_size=6).map(tuple),
-        "linear": st.lists(leaves(10.0), min_size=1, max_size=3).flatmap(
-            lambda ws: st.tuples(*[leaves(10.0)] * (2 * len(ws) + 1))
-        ),
-    }
     if op not in BUILTIN_OPS:
         return _registered_inputs(op)
-    operands = one.get(op, st.tuples(*[wide] * len(rule.inputs)))
-    params: st.SearchStrategy[tuple[float, ...]] = st.just(())
-    if op == "pow":
-        params = st.tuples(st.floats(-2.0, 2.0))
-    elif op == "leaky_relu":
-        params = st.tuples(st.floats(0.0, 0.5))
+    sampling = rule.sampling
+    each = [_drawn(interval) for interval in sampling.operands or (WIDE,)]
+    operands: st.SearchStrategy[tuple[float, ...]]
+    if rule.variadic:
+        low, high = sampling.count
+        per_count = 2 if rule.pairs else 1
+        operands = st.integers(low, high).flatmap(
+            lambda n: st.tuples(*[each[0]] * (per_count * n + (1 if rule.pairs else 0)))
+        )
+    else:
+        operands = st.tuples(*(each if len(each) == len(rule.inputs) else each * len(rule.inputs)))
+    params = st.tuples(*[_drawn(interval) for interval in sampling.params])
     return st.tuples(operands, params)
 
 
@@ -278,8 +248,8 @@ def expressions(
         for op in pool:
             rule = RULES[op]
             arity = len(picks) if rule.variadic else len(rule.inputs)
-            if op == "linear":
-                arity -= 1 - arity % 2  # pairs (w, x) and a bias: an odd count, at least 3
+            if rule.pairs:
+                arity -= 1 - arity % 2  # pairs and one more: an odd count, at least 3
                 if arity < 3:
                     continue
             if arity > len(picks):
@@ -310,4 +280,4 @@ def expressions(
 
 
 def _param_choices(op: str) -> Sequence[tuple[float, ...]]:
-    return [(p,) for p in _NUMBER_PARAMS[op]] if op in _NUMBER_PARAMS else [()]
+    return RULES[op].sampling.choices or [()]

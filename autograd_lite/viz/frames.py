@@ -22,13 +22,13 @@ from typing import overload
 
 from ..engine import (
     Value,
-    _Constant,
     gradients,
     local_derivatives,
     rule_of,
     topological_order,
     type_name,
 )
+from ..engine.value import Constant
 from .graph import (
     DEFAULT_MAX_NODES,
     MAX_ROWS,
@@ -93,7 +93,7 @@ def backward_steps(root: Value, seed: float = 1.0) -> list[BackwardStep]:
         raise TypeError(f"backward_steps needs a Value, got {type_name(root)}")
     # Validates the seed and refuses where backward() would: where a gradient that depends on a
     # leaf the user made is not finite (constants made by operators do not count).
-    made = [n for n in topological_order(root) if not n.parents and type(n) is not _Constant]
+    made = [n for n in topological_order(root) if not n.parents and type(n) is not Constant]
     gradients(root, made, seed=seed)
 
     order = topological_order(root)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..engine import Value
-from ..ops import RULES
+from ..engine import Value, rule_of
+from ..facts import ATOM, SUM
 
 __all__ = [
     "GRADIENT_NEGATIVE",
@@ -101,68 +101,26 @@ def gradient_colour(grad: float, scale: float) -> str:
 
 
 # -- names ----------------------------------------------------------------------------------------
-# Precedence of what an expression is, so operands get parentheses only where a reader needs
-# them: (x² + 1)³ but x² + 1.
-_ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 5, 4, 3, 2, 1
+# Each op is named as its rule's picture notation writes it (``rule.picture``), with operands in
+# brackets only where a reader needs them: (x² + 1)³ but x² + 1.
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_CALLS = {"exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "relu",
-          "silu": "silu", "softplus": "softplus", "sin": "sin", "cos": "cos"}  # fmt: skip
-_INFIX = {"add": (" + ", _SUM), "sub": (" − ", _SUM), "mul": ("·", _PRODUCT),
-          "truediv": (" / ", _PRODUCT)}  # fmt: skip
-
-
-def _wrap(name: str, level: int, needed: int) -> str:
-    return f"({name})" if level < needed else name
-
-
-def _exponent(c: float) -> str:
-    if c == int(c) and -99 <= c <= 999:
-        return str(int(c)).translate(_SUPERSCRIPT)
-    return f"^{c:g}"
+_MOST_TERMS = 3
+"""A variadic op with more operands than this is drawn with the middle ones elided."""
 
 
 def _expression(node: Value, operands: list[tuple[str, int]]) -> tuple[str, int]:
     """The name of ``node`` built from its operands' names, with its precedence."""
-    op = node.op
-    if op in _INFIX:
-        symbol, level = _INFIX[op]
-        (a, la), (b, lb) = operands
-        # a − (b + c) and a / (b·c) need the parentheses that a + (b + c) does not.
-        right = level + 1 if op in ("sub", "truediv") else level
-        return f"{_wrap(a, la, level)}{symbol}{_wrap(b, lb, right)}", level
-    if op in ("neg", "pos"):
-        (a, la), sign = operands[0], "−" if op == "neg" else "+"
-        return f"{sign}{_wrap(a, la, _POWER)}", _UNARY
-    if op == "pow":
-        (a, la) = operands[0]
-        return f"{_wrap(a, la, _ATOM)}{_exponent(node.op_args[0])}", _POWER
-    if op == "vpow":
-        (a, la), (b, lb) = operands
-        return f"{_wrap(a, la, _ATOM)}^{_wrap(b, lb, _ATOM)}", _POWER
-    if op == "sqrt":
-        return f"√{_wrap(operands[0][0], operands[0][1], _ATOM)}", _ATOM
-    if op == "abs":
-        return f"|{operands[0][0]}|", _ATOM
-    if op == "leaky_relu":
-        return f"lrelu({operands[0][0]})", _ATOM
-    if op == "sum":
-        terms = [name for name, _ in operands]
-        if len(terms) > 3:
-            terms = [terms[0], terms[1], "…", terms[-1]]
-        text = " + ".join(terms)
-        return (text if text.count("…") <= 1 else f"Σ of {len(operands)} terms"), _SUM
-    if op == "linear":
-        pairs = [(operands[i][0], operands[i + 1][0]) for i in range(0, len(operands) - 1, 2)]
-        text = " + ".join(f"{w}·{x}" for w, x in pairs) + f" + {operands[-1][0]}"
-        if len(pairs) > 1 or len(text) > NAME_LIMIT:
-            text = "w·x + b"
-        return text, _SUM
-    if op in _CALLS:
-        return f"{_CALLS[op]}({operands[0][0]})", _ATOM
-    # An op added with register(): its symbol, applied to all its operands.
-    rule = RULES.get(op)
-    return f"{rule.symbol if rule else op}({', '.join(name for name, _ in operands)})", _ATOM
+    rule = rule_of(node)
+    notation = rule.picture
+    short = notation.short.format(n=len(operands))
+    if rule.variadic and len(operands) > _MOST_TERMS:
+        if "all" not in notation.fields:
+            return short or notation.write(operands, node.op_args), notation.level
+        operands = [*operands[:2], ("…", ATOM), operands[-1]]
+    text = notation.write(operands, node.op_args)
+    if short and text.count("…") > 1:  # too little of it left to read: say what it is
+        return short, notation.level
+    return text, notation.level
 
 
 def _short(name: str) -> str:
@@ -176,15 +134,15 @@ def node_names(order: Sequence[Value]) -> list[str]:
     result = []
     for node in order:
         if node.label:
-            entry = (clean_text(node.label), _ATOM)
+            entry = (clean_text(node.label), ATOM)
         elif not node.parents:
             # A negative constant is bracketed like a sum: 1 − (−1)·x, not 1 − −1·x.
-            entry = (number(node.data).replace("-", "−"), _ATOM if node.data >= 0 else _SUM)
+            entry = (number(node.data).replace("-", "−"), ATOM if node.data >= 0 else SUM)
         else:
             operands = [names[id(p)] for p in node.parents]
             text, level = _expression(node, operands)
             if len(text) > NAME_LIMIT:  # elide the long operands: tanh(…) rather than tanh(x² + …
-                elided = [(n, lv) if len(n) <= 8 and "…" not in n else ("…", _ATOM)
+                elided = [(n, lv) if len(n) <= 8 and "…" not in n else ("…", ATOM)
                           for n, lv in operands]  # fmt: skip
                 text, level = _expression(node, elided)
             entry = (_short(text), level)

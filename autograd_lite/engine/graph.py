@@ -1,0 +1,152 @@
+"""The graph walk: topological order and the backward pass (the chain rule), over recorded nodes.
+
+These functions read what a node records (``parents``, its rule, its number) and nothing else,
+so they work on any node of the engine; :class:`~autograd_lite.Value` calls them. Nothing here
+recurses: a chain of a million nodes is fine.
+
+>>> from autograd_lite import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + x
+>>> [n.label or n.op for n in topological_order(y)]
+['x', 'mul', 'add']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
+
+from ..errors import DomainError
+from ..ops import Rule
+from .checks import describe
+
+__all__ = ["backprop", "check_finite", "depending_on", "topological_order"]
+
+
+class Node(Hashable, Protocol):
+    """What the walk reads of a node."""
+
+    parents: tuple[Any, ...]
+    op_args: tuple[float, ...]
+    label: str
+    _rule: Rule | None
+
+    @property
+    def data(self) -> float: ...
+
+
+N = TypeVar("N", bound=Node)
+Local = Callable[[Any], tuple[Any, ...]]
+"""∂node/∂parent for each parent of a node: floats, or Values for a differentiable pass."""
+
+
+def topological_order(root: N) -> list[N]:
+    """Every node ``root`` depends on, each once, parents before children, ``root`` last.
+
+    Iterative depth-first search (no recursion: a chain of a million nodes is fine), visiting
+    parents in their recorded order, so the order is the same on every run.
+    """
+    order: list[N] = []
+    visited = {root}
+    # Each stack entry holds a node and an iterator over its parents that remembers how far
+    # we got, so a node with a million parents is scanned once, not once per child.
+    stack: list[tuple[N, Iterator[N]]] = [(root, iter(root.parents))]
+    while stack:
+        node, pending = stack[-1]
+        for parent in pending:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def depending_on(order: Sequence[N], sources: Iterable[N]) -> set[N]:
+    """The nodes of ``order`` (a topological order) that are in ``sources`` or depend on one."""
+    reached = set(sources)
+    for node in order:  # parents first, so each node's parents are already decided
+        if node not in reached and any(parent in reached for parent in node.parents):
+            reached.add(node)
+    return reached
+
+
+def backprop(
+    root: N, seed: Any, local: Local, inputs: Sequence[N] | None = None
+) -> tuple[list[N], dict[N, Any]]:
+    """The backward pass: ∂root/∂node for every node, from ``seed`` = ∂root/∂root, with
+    ``local(node)`` giving its local derivatives (floats, or Values for a differentiable pass).
+
+    With ``inputs``, only for the nodes that lie on a path from one of them to ``root``: the
+    others are nobody's business, and their gradients might overflow.
+    """
+    order = topological_order(root)
+    needed = None if inputs is None else depending_on(order, inputs)
+    if needed is not None:
+        order = [node for node in order if node in needed]
+    grads: dict[N, Any] = {root: seed}
+    for node in reversed(order):  # children before parents: a node's gradient is complete
+        if node._rule is None:
+            continue  # a leaf passes nothing on
+        upstream = grads[node]
+        edges: Iterable[tuple[N, Any]] = zip(node.parents, local(node), strict=True)
+        if needed is not None:  # once per node, not per edge: most passes are not pruned
+            edges = [(parent, d) for parent, d in edges if parent in needed]
+        for parent, d in edges:
+            # The chain rule: ∂root/∂parent += ∂node/∂parent · ∂root/∂node. A parent's first
+            # contribution is stored as it is, not added to a 0: on Values (create_graph) that
+            # would record a needless `0 + …` node in the derivative's graph.
+            grads[parent] = grads[parent] + d * upstream if parent in grads else d * upstream
+    return order, grads
+
+
+def check_finite(
+    order: list[N],
+    grads: dict[N, float],
+    local: Local,
+    visible: Callable[[list[N]], set[N]] | None = None,
+) -> None:
+    """Refuse gradients that overflowed, naming the op where the first infinity appeared.
+
+    Only the gradients of the nodes ``visible(order)`` count (all, without it); the check is
+    done first on every gradient, so the common case costs one pass.
+    """
+    if all(map(math.isfinite, grads.values())):
+        return
+    bad = {node for node, g in grads.items() if not math.isfinite(g)}
+    if visible is not None:
+        bad &= visible(order)
+        if not bad:
+            return  # only constants nobody asked about overflowed: they keep inf
+    # The first non-finite gradient (nearest the root) on a path to an offending node.
+    upstream = depending_on(order, bad)
+    first = next(
+        node for node in reversed(order) if node in upstream and not math.isfinite(grads[node])
+    )
+    # The infinity came from a child of `first`: its local derivative, or the product.
+    for child in reversed(order):
+        rule = child._rule
+        if rule is None or first not in child.parents:
+            continue
+        for parent, d in zip(child.parents, local(child), strict=True):
+            if parent is first and not math.isfinite(d):
+                raise DomainError(
+                    rule.name,
+                    f"its local derivative is not a finite real number here ({d!r})",
+                    describe(rule, child.parents, child.op_args),
+                )
+    if first.label:
+        where = f"node {first.label!r}"
+    elif first.parents:
+        where = f"the output of {first._rule.name if first._rule else '?'}"
+    else:
+        where = f"the unlabelled leaf {first.data!r}"
+    raise DomainError(
+        "backward",
+        f"the gradient reaching {where} is {grads[first]!r}: the chain rule product "
+        "overflows a float",
+        [("data", first.data, first.label)],
+    )
