@@ -31,25 +31,18 @@ from collections.abc import Callable, Mapping
 
 from ._common import shorten
 from .engine import Value
+from .ops import RULES
 
 __all__ = ["FUNCTIONS", "parse_expression"]
 
 FUNCTIONS: dict[str, Callable[..., Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "silu": Value.silu,
-    "swish": Value.silu,
-    "softplus": Value.softplus,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "abs": Value.abs,
+    name: getattr(Value, rule.written.method)
+    for rule in RULES.values()
+    if rule.written.method and len(rule.inputs) == 1 and not rule.variadic
+    for name in (rule.written.method, *rule.written.aliases)
 }
-"""The functions an expression may call, each on one Value (leaky_relu also takes a slope)."""
+"""The functions an expression may call: each built-in op that is a Value method of one operand
+(by its method's name and its aliases), read from the rules; leaky_relu also takes a slope."""
 
 _ALLOWED = "numbers, variable names, + - * / **, unary - and +, and the functions " + ", ".join(
     sorted(FUNCTIONS)

@@ -1,0 +1,26 @@
+"""Neurons, layers and multi-layer perceptrons built from Values.
+
+>>> model = MLP(2, [4, 1], seed=0)
+>>> model
+MLP(2 → 4 → 1, relu, last layer linear: 17 parameters)
+  layer0: Layer(2 → 4, relu: 12 parameters)
+  layer1: Layer(4 → 1, linear: 5 parameters)
+>>> score = model([0.5, -1.0])            # one output neuron: a single Value
+>>> score.backward()
+>>> len(model.parameters()), model.parameters()[0].label
+(17, 'w0')
+
+Every Value a module creates carries its ``scope`` (``"layer0.neuron2"``), so a drawing can group
+the nodes of each neuron and layer. Parameters are initialised from a seed: the same seed gives the
+same numbers.
+
+The rooms: ``module`` (the base class: named parameters, summary, state dicts), ``io`` (model
+files), ``mlp`` (neurons, layers, MLPs and their activations).
+"""
+
+from __future__ import annotations
+
+from .mlp import ACTIVATIONS, MLP, Layer, Neuron, activations
+from .module import Module
+
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "activations"]
