@@ -8,7 +8,9 @@
 (125.0, 300.0)
 """
 
-from .compiler import CompiledFunction, compile
+from typing import TYPE_CHECKING, Any
+
+from ._common import VERSION
 from .engine import (
     Value,
     enable_grad,
@@ -42,4 +44,27 @@ __all__ = [
     "value_and_grad",
 ]
 
-__version__ = "0.1.0"
+__version__ = VERSION
+
+if TYPE_CHECKING:
+    from .compiler import CompiledFunction, compile
+
+_LAZY = {"compile": "compiler", "CompiledFunction": "compiler"}
+"""Names re-exported from rooms that ``import autograd_lite`` does not load: the compiler is
+optional, so it is imported when one of its names is first asked for."""
+
+
+def __getattr__(name: str) -> Any:
+    """``autograd_lite.compile`` and ``autograd_lite.CompiledFunction``, imported on first use.
+
+    >>> import autograd_lite
+    >>> autograd_lite.compile.__module__
+    'autograd_lite.compiler'
+    """
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # looked up once
+        return value
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

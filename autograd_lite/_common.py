@@ -15,6 +15,9 @@ import random
 from collections.abc import Sequence
 from typing import Any, TypeGuard
 
+VERSION = "0.1.0"
+"""The package's version, as pyproject.toml gives it (``autograd_lite.__version__``)."""
+
 Seed = int | random.Random | None
 
 

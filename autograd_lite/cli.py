@@ -13,8 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from ._common import shorten
+from ._common import VERSION, shorten
 from .engine import Value, local_derivatives, topological_order
 from .errors import DomainError
 from .expr import FUNCTIONS
@@ -337,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chain.add_argument("--x", type=float, default=2.0, help="the point to differentiate at")
     args = parser.parse_args(argv)
     if args.version:
-        print(f"autograd_lite {__version__}")
+        print(f"autograd_lite {VERSION}")
         return 0
     try:
         if args.command == "demo":

@@ -35,11 +35,14 @@ from .ops import RULES
 
 __all__ = ["FUNCTIONS", "parse_expression"]
 
-FUNCTIONS: dict[str, Callable[..., Value]] = {
-    name: getattr(Value, rule.written.method)
+_FUNCTION_RULES = {
+    name: rule
     for rule in RULES.values()
     if rule.written.method and len(rule.inputs) == 1 and not rule.variadic
     for name in (rule.written.method, *rule.written.aliases)
+}
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    name: getattr(Value, rule.written.method) for name, rule in _FUNCTION_RULES.items()
 }
 """The functions an expression may call: each built-in op that is a Value method of one operand
 (by its method's name and its aliases), read from the rules; leaky_relu also takes a slope."""
@@ -202,7 +205,7 @@ def _problem(
                 "(give arguments by position)",
                 lines,
             )
-        expected = 2 if name == "leaky_relu" else 1
+        expected = 1 + len(_FUNCTION_RULES[name].params)  # the operand, then its parameters
         if not 1 <= len(node.args) <= expected:
             return ValueError(
                 f"{name} takes {expected} argument{'s' if expected > 1 else ''}, "

@@ -72,6 +72,7 @@ __all__ = [
     "MUL",
     "POW",
     "RULES",
+    "SUMMATION",
     "FloatMath",
     "Rule",
     "rule_named",
@@ -566,3 +567,4 @@ BUILTIN_OPS: tuple[str, ...] = tuple(RULES)
 # The rules that other modules use by themselves (the engine's operators, check_engine's probes
 # of how gradients flow through + and ×).
 ADD, MUL, POW = RULES["add"], RULES["mul"], RULES["pow"]
+SUMMATION = RULES["sum"]  # (SUM is the precedence level of + and -)

@@ -406,3 +406,37 @@ def test_check_engine_tries_only_the_built_in_ops_by_default() -> None:
     register(cube_rule())
     result = check_engine(Value, examples=3)
     assert "cube" not in result.ops and "cube" not in result.missing
+
+
+# -- one registration reaches every reader of the table, with no other edit ----------------------
+
+
+def test_a_registered_op_reaches_every_reader_of_the_table() -> None:
+    """ARCHITECTURE.md's promise: a rule's facts are read from the table by the drawings, the
+    generated source, the compiler, the strategies and check_engine's probes."""
+    from autograd_lite import compile
+    from autograd_lite.testing import Engine
+    from autograd_lite.testing.source import graph_lambda
+
+    cube = register(cube_rule())
+    x = Value(1.5, label="x")
+    y = cube(x) * x
+    y.backward()
+    assert "cube(x)" in draw_graph(y).source  # drawings
+    assert graph_lambda([x], y, ["x"]) == "lambda x: cube(x) * x"  # generated source
+    compiled = compile(lambda x: cube(x) * x, [1.5])  # the compiler traces its rule
+    assert "∂(x³)/∂x = 3·x²" in compiled.source
+    assert compiled.value_and_grad(1.5) == (y.data, [x.grad])
+
+    @settings(max_examples=5, database=None)
+    @given(expressions(require="cube"))
+    def drawn(expr: Any) -> None:  # the strategies
+        assert "cube(" in expr.source
+
+    drawn()
+    result = check_engine(Value, ops=["cube", "mul"], examples=5, seed=1)  # the probes
+    assert result.ops == ["cube", "mul"]
+    # ... which catch an engine whose cube is wrong, and name it:
+    wrong = Engine(Value, ops={"cube": lambda v: v * v * 2.0})
+    failed = check_engine(wrong, ops=["cube", "mul"], examples=5, seed=1, raise_on_failure=False)
+    assert not failed.ok and "the value of cube(x)" in failed.report()

@@ -215,11 +215,8 @@ def _formula(rule: Rule) -> str:
 
 
 def _input_key(rule: Rule, j: int, n: int) -> str:
-    if rule.name == "linear" or (rule.variadic and rule.inputs == ("v",)):
-        return "b" if j == n - 1 else ("wᵢ", "xᵢ")[j % 2]
-    if rule.variadic:
-        return f"{rule.inputs[0][0]}ᵢ"
-    return rule.inputs[j] if j < len(rule.inputs) else f"operand {j}"
+    """Operand ``j``'s name as the rule's derivative text writes it: ``wᵢ`` for ``w[2]``."""
+    return re.sub(r"\[\d+\]$", "ᵢ", rule.input_name(j, n))
 
 
 def rule_comment(rule: Rule, j: int, n: int) -> str:

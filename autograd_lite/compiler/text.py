@@ -33,14 +33,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..facts import ATOM, POWER, PRODUCT, SUM, UNARY
 from ..ops import MATH_FUNCTIONS, FloatMath
 
 __all__ = ["Namespace", "SourceMath", "Text", "Untraceable", "rule_source"]
 
-# Precedence levels, as Python parses them, so that operands get parentheses exactly where
-# Python would otherwise group them differently (the arithmetic, and so its rounding, must be
-# the one the rule performed).
-COND, SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 4, 5
+# Precedence levels (facts.py's SUM < PRODUCT < UNARY < POWER < ATOM, as Python parses them), so
+# that operands get parentheses exactly where Python would otherwise group them differently
+# (the arithmetic, and so its rounding, must be the one the rule performed).
+COND = 0  # a conditional expression binds looser than any operator
 
 
 class Untraceable(TypeError):  # noqa: N818 - a signal: call the function at run time instead

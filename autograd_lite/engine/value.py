@@ -70,6 +70,9 @@ class Value(NumberManners, MicrogradNames):
     6.0
     """
 
+    # Where users import it from (the engine's package), so reprs, reports and pickles say
+    # autograd_lite.engine.Value, as before the engine became a package.
+    __module__ = "autograd_lite.engine"
     # __slots__ keeps nodes small; tuples and floats keep them free of reference cycles, so
     # they are freed by reference counting alone, never by the (slow) cycle collector.
     __slots__ = ("_data", "_grad", "_rule", "label", "op_args", "parents", "scope")

@@ -55,6 +55,7 @@ from typing import Any
 from ..engine import Value, gradients, local_derivatives, type_name
 from ..engine.graph import backprop
 from ..engine.value import apply_rule, float_local
+from ..extend import registered
 from ..ops import ADD, BUILTIN_OPS, MUL, POW, RULES, Rule
 from .gradcheck import Estimate, GradCheckError, _judge, check_grad
 from .plain import plain_value
@@ -200,6 +201,8 @@ class Engine:
             names[_hook_name(self._leaf, "leaf")] = self._leaf
         for op, hook in self._ops.items():
             names[_hook_name(hook, f"op_{op}")] = hook
+        for op, function in registered().items():  # a registered op is written as its call
+            names.setdefault(op, function)
         return names
 
     def leaf_text(self, x: float) -> str:
@@ -237,6 +240,10 @@ class Engine:
         for hook, default in hooks:
             assert hook is not None
             lines.append(_import_line(hook, _hook_name(hook, default)))
+        used = [op for op in self._templates if op in registered() and op not in self._ops]
+        if used:
+            lines.append("from autograd_lite.extend import registered")
+            lines += [f"{op} = registered()[{op!r}]" for op in used]
         return lines
 
     def read_text(self, what: str, node: str) -> str:

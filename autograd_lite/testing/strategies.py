@@ -36,7 +36,7 @@ except ImportError as error:  # pragma: no cover - exercised by a subprocess tes
 from ..engine import Value
 from ..extend import registered
 from ..facts import MARGIN, WIDE, Interval
-from ..ops import BUILTIN_OPS, RULES, FloatMath
+from ..ops import ADD, BUILTIN_OPS, RULES, SUMMATION, FloatMath
 from .source import written
 
 __all__ = ["BUILTIN_OPS", "Expression", "expressions", "leaves", "op_inputs"]
@@ -268,12 +268,12 @@ def expressions(
     # a chain of additions when the pool has no sum (another engine's class may have none).
     used = {i for step in steps for i in step.operands}
     sinks = [k for k in range(n, n + len(steps)) if k not in used]
-    if len(sinks) > 1 and "sum" in pool:
-        steps.append(Step("sum", tuple(sinks)))
-    elif len(sinks) > 1 and "add" in pool:
-        steps.append(Step("add", (sinks[0], sinks[1])))
+    if len(sinks) > 1 and SUMMATION.name in pool:
+        steps.append(Step(SUMMATION.name, tuple(sinks)))
+    elif len(sinks) > 1 and ADD.name in pool:
+        steps.append(Step(ADD.name, (sinks[0], sinks[1])))
         for sink in sinks[2:]:
-            steps.append(Step("add", (n + len(steps) - 1, sink)))
+            steps.append(Step(ADD.name, (n + len(steps) - 1, sink)))
     output = n + len(steps) - 1 if steps else 0
     inputs = tuple(values[:n])
     return Expression(n_inputs=n, steps=tuple(steps), inputs=inputs, output=output)
