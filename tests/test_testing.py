@@ -400,7 +400,9 @@ def test_a_broken_rule_is_caught_and_named(op: str, breakage: Callable[..., Any]
 def _broken_backprop(variant: str) -> Callable[..., Any]:
     """engine.graph.backprop with one deliberate mistake."""
 
-    def backprop(root: Value, seed: Any, local: Any, inputs: Any = None) -> Any:
+    def backprop(
+        root: Value, seed: Any, local: Any, inputs: Any = None, floats: bool = False
+    ) -> Any:
         order = graph.topological_order(root)
         grads: dict[Value, Any] = {root: seed}
         for node in reversed(order):

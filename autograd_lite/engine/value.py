@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import DomainError
@@ -37,6 +37,52 @@ _ADD, _SUB, _MUL, _DIV = RULES["add"], RULES["sub"], RULES["mul"], RULES["truedi
 _NEG, _POS, _SUM, _LINEAR = RULES["neg"], RULES["pos"], RULES["sum"], RULES["linear"]
 _POW, _VPOW = RULES["pow"], RULES["vpow"]
 _isfinite = math.isfinite  # speed: called for every new node
+_new = object.__new__
+
+# _FAST: speed. + and × make most of the nodes of a network's graph (a weighted sum is n of
+# each), so Value's operators for them compute the result themselves, with the same float
+# operation as the rule's forward function, and record the node directly (the backward pass
+# has its own, in engine/graph.py). apply_rule would give the same node, only later: each
+# fast path steps aside as soon as override_rule has replaced the rule's forward function
+# (one identity test), and for a result that is not finite, so that apply_rule raises its
+# DomainError. tests/test_engine_fast_paths.py checks that the fast paths and the table agree.
+_EXACT = 2**53  # ints up to this size are floats exactly
+
+
+def _fast_operator(rule: Rule, reflected: bool) -> Callable[[Value, object], Value]:
+    """Value's operator for ``rule`` (+ or ×; ``reflected``: ``__radd__``, ``__rmul__``) on the
+    fast path (_FAST): the float operation of the rule's forward function, the node recorded
+    here. Written once as a closure rather than four times as methods, and without a call to
+    a helper, which would cost a fifth of the time of a node."""
+    forward = rule.forward
+    adding = rule is _ADD  # a branch costs less than calling operator.add
+    assert (1.5 + 2.5 if adding else 1.5 * 2.5) == forward(1.5, 2.5), "the rule's operation"
+
+    def apply(self: Value, other: object) -> Value:
+        b = other if type(other) is Value else _operand(other)  # speed: the common case first
+        if b is None:
+            result: Value = NotImplemented  # not a number: Python tries the other operand
+            return result
+        # Float + and × are commutative to the last bit, so a reflected operator computes the
+        # same number; only the recorded order of the operands differs.
+        data = self._data + b._data if adding else self._data * b._data
+        if rule.forward is not forward or not _isfinite(data):
+            # an override_rule, or a DomainError to raise
+            return apply_rule(rule, (b, self) if reflected else (self, b))
+        node = _new(Value)  # as _record does, written out: a call would cost a fifth
+        node._data = data
+        node._grad = 0.0
+        node.label = ""
+        node.scope = ""
+        if grad_mode.enabled:
+            node.parents = (b, self) if reflected else (self, b)
+            node.op_args, node._rule = (), rule
+        else:
+            node.parents, node.op_args, node._rule = (), (), None
+        return node
+
+    apply.__name__ = apply.__qualname__ = f"__{'r' if reflected else ''}{rule.name}__"
+    return apply
 
 
 class Value(NumberManners, MicrogradNames):
@@ -172,13 +218,11 @@ class Value(NumberManners, MicrogradNames):
     # Binary operators accept a Value or a real number on either side; anything else returns
     # NotImplemented, so Python raises its usual TypeError naming both types.
 
-    def __add__(self, other: Value | float) -> Value:
-        b = other if type(other) is Value else _operand(other)  # speed: the common case first
-        return NotImplemented if b is None else apply_rule(_ADD, (self, b))
-
-    def __radd__(self, other: float) -> Value:
-        a = _operand(other)
-        return NotImplemented if a is None else apply_rule(_ADD, (a, self))
+    # + and × (and their reflections) are made by _fast_operator, above.
+    __add__ = _fast_operator(_ADD, reflected=False)
+    __radd__ = _fast_operator(_ADD, reflected=True)
+    __mul__ = _fast_operator(_MUL, reflected=False)
+    __rmul__ = _fast_operator(_MUL, reflected=True)
 
     def __sub__(self, other: Value | float) -> Value:
         b = other if type(other) is Value else _operand(other)  # speed: the common case first
@@ -187,14 +231,6 @@ class Value(NumberManners, MicrogradNames):
     def __rsub__(self, other: float) -> Value:
         a = _operand(other)
         return NotImplemented if a is None else apply_rule(_SUB, (a, self))
-
-    def __mul__(self, other: Value | float) -> Value:
-        b = other if type(other) is Value else _operand(other)  # speed: the common case first
-        return NotImplemented if b is None else apply_rule(_MUL, (self, b))
-
-    def __rmul__(self, other: float) -> Value:
-        a = _operand(other)
-        return NotImplemented if a is None else apply_rule(_MUL, (a, self))
 
     def __truediv__(self, other: Value | float) -> Value:
         b = other if type(other) is Value else _operand(other)  # speed: the common case first
@@ -354,7 +390,9 @@ class Value(NumberManners, MicrogradNames):
         >>> y.backward(); x.grad   # a second pass on the same graph adds again
         12.0
         """
-        order, grads = backprop(self, real(seed, op="backward", what="seed"), float_local)
+        order, grads = backprop(
+            self, real(seed, op="backward", what="seed"), float_local, floats=True
+        )
         check_finite(order, grads, float_local, _variables)
         # Only now that no gradient overflowed: the nodes' grads, as the semantics say.
         for node in order:
@@ -398,6 +436,13 @@ def _operand(x: object) -> Value | None:
     """A Value for an operand of an operator: itself, a constant leaf, or None if not a number."""
     if isinstance(x, Value):
         return x
+    if (type(x) is float and _isfinite(x)) or (type(x) is int and -_EXACT <= x <= _EXACT):
+        # Speed: the common numbers (the 0 that sum() starts from, a float factor) become a
+        # constant leaf without the checks of Value(): they are finite floats already.
+        leaf = _new(Constant)
+        leaf._data, leaf._grad, leaf.label, leaf.scope = float(x), 0.0, "", ""
+        leaf.parents, leaf.op_args, leaf._rule = (), (), None
+        return leaf
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
     return Constant(x)  # type: ignore[arg-type]  # numbers.Real is accepted by _real
@@ -437,7 +482,15 @@ def apply_rule(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...
         raise DomainError(
             rule.name, "the result overflows a float", describe(rule, operands, params)
         )
-    node = Value.__new__(Value)  # skip __init__: data is already a checked float
+    return _record(data, operands, rule, params)
+
+
+def _record(
+    data: float, operands: tuple[Value, ...], rule: Rule, params: tuple[float, ...] = ()
+) -> Value:
+    """The new node holding ``data``, a finite float that ``rule`` computed from the operands:
+    with its parents and rule, unless gradients are off (no_grad)."""
+    node = _new(Value)  # skip __init__: data is already a checked float
     node._data = data
     node._grad = 0.0
     node.label = ""
