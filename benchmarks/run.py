@@ -6,6 +6,12 @@
 Every time is the median of at least five runs after one warm-up run, with Python's cycle
 collector left on (as a user has it). Ratios compare programs run in the same process, so a
 busy machine slows them alike. The table goes to standard output and to benchmarks/results.md.
+
+W6 trains microgpt's GPT with the same script over two Values, one step of each in turn
+(benchmarks/microgpt.py): a peer written in microgpt's design and autograd_lite's.
+
+TODO: W6 has no column for the idiomatic ``autograd_lite.nn.GPT`` (issue 21, item 6): add one
+when nn.GPT exists, on the same names, sizes, seed and Adam settings.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograd_lite import topological_order
 from autograd_lite.viz import draw_graph, render
-from benchmarks import workloads
+from benchmarks import microgpt, workloads
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
@@ -248,6 +254,38 @@ def w5(sizes: list[int], repeats: int, rows: list[list[str]], folder: Path) -> N
         )
 
 
+def w6(steps: int, repeats: int, rows: list[list[str]], names: Path | None) -> float | None:
+    """microgpt's training script over the peer's Value and over ours, alternated (see
+    benchmarks/microgpt.py); the ratio ours / peer, or None when there are no names."""
+    label = "W6 microgpt step, 1-layer GPT (n_embd 16, 4 heads), one name"
+    path = microgpt.find_names(names)
+    if path is None:
+        rows.append([label, "—", "—", microgpt.MISSING])
+        return None
+    result = microgpt.measure(microgpt.load_names(path), steps, repeats)
+    differ, compared, _ = result.losses_differ
+    rows.append(
+        [
+            f"{label}, {result.parameters:,} parameters",
+            "microgpt's Value design (benchmarks/microgpt_peer.py)",
+            seconds(result.peer),
+            f"the same script over each Value, steps taken in turn on {path.name}; "
+            f"{compared - differ} of {compared} losses equal to the last bit",
+        ]
+    )
+    shown = ", ".join(f"{r.ratio:.2f}" for r in result.rounds)
+    rows.append(
+        [
+            "",
+            "autograd_lite",
+            seconds(result.ours),
+            f"ours / peer = {result.ratio:.2f} (median of {repeats} rounds of {steps} steps: "
+            f"{shown})",
+        ]
+    )
+    return result.ratio
+
+
 def table(rows: list[list[str]]) -> str:
     lines = ["| workload | engine | time (median) | notes |", "|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -261,9 +299,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that it runs")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the table")
+    parser.add_argument(
+        "--names", type=Path, help="names file for W6 (default: packaged, else ../shared/data)"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 5 and not args.quick:
         parser.error("at least five repetitions, for a median worth quoting")
+    if args.names is not None and not args.names.is_file():
+        parser.error(f"--names: no file at {args.names}")
     repeats = 1 if args.quick else args.repeats
     has_micrograd = micrograd_available()
     rows: list[list[str]] = []
@@ -274,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = args.out.parent
     w5([100] if args.quick else [100, 1_000], repeats, rows, scratch)
     (scratch / "w5.svg").unlink(missing_ok=True)
+    w6(2 if args.quick else 25, repeats, rows, args.names)
     header = (
         f"Python {platform.python_version()} on {platform.machine()}, "
         f"{'quick sizes, ' if args.quick else ''}median of {repeats} after a warm-up; "
