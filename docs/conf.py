@@ -159,6 +159,7 @@ html_title = "autograd_lite"
 html_static_path = ["static"]
 html_css_files = ["site.css"]
 html_copy_source = False
+html_show_search_summary = False  # summaries are fetch()ed, which file:// pages may not do
 html_show_sourcelink = False
 html_theme_options: dict[str, Any] = {"top_of_page_buttons": []}
 
