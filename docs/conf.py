@@ -214,9 +214,8 @@ def _download_link(app: Any, doctree: Any, docname: str) -> None:
     name = Path(docname).name
     html = (
         f'<p class="lesson-download">Download this lesson: <a href="{name}.ipynb" download>'
-        f"<code>{name}.ipynb</code></a> (without outputs; run it in Jupyter with "
-        f"<code>pip install 'autograd-lite[notebooks]'</code>, or from a clone with "
-        f"<code>make notebooks</code>).</p>"
+        f"<code>{name}.ipynb</code></a> (without outputs: in a clone of the project, "
+        f"<code>make notebooks</code> runs every lesson with its outputs).</p>"
     )
     for section in doctree.findall(nodes.section):
         title = next(iter(section.findall(nodes.title)), None)
