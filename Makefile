@@ -8,6 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
+KATEX_STAMP := docs/node_modules/.installed
 
 GRAPHVIZ_HELP := printf '%s\n' \
 	"Graphviz's 'dot' program is not installed: graphs can be built as DOT text but not drawn." \
@@ -16,17 +17,22 @@ GRAPHVIZ_HELP := printf '%s\n' \
 	"  brew install graphviz                                   (macOS)" \
 	"  conda install -c conda-forge graphviz                   (conda)"
 
+NODE_HELP := printf '%s\n' \
+	"npm (Node.js 20 or newer) is not installed: the site cannot be built (KaTeX runs under Node.js)." \
+	"Install it with:" \
+	"  sudo apt-get install --no-install-recommends nodejs npm   (Debian, Ubuntu)"
+
 CHROMIUM_HELP := printf '%s\n' \
 	"Chromium is not installed: the browser tests of the backward-pass explorer will be skipped." \
 	"Install it with:" \
 	"  sudo apt-get install --no-install-recommends chromium   (Debian, Ubuntu)"
 
-.PHONY: demo test lint typecheck pytest graphviz chromium bench notebooks pictures torch-reference clean
+.PHONY: demo test lint typecheck pytest graphviz chromium katex docs bench notebooks pictures torch-reference clean
 
 demo: $(DEMO_STAMP) graphviz
 	$(VENV)/bin/autograd-lite demo
 
-test: $(STAMP) graphviz chromium lint typecheck pytest
+test: $(STAMP) graphviz chromium katex lint typecheck pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -53,6 +59,21 @@ notebooks: $(STAMP) graphviz
 	rm -rf out/notebooks && mkdir -p out/notebooks && cp notebooks/*.ipynb out/notebooks/
 	$(VENV)/bin/pytest -q -p no:cacheprovider -o addopts="" --nbmake --overwrite out/notebooks
 	@echo "The lessons, run, with their outputs: out/notebooks/"
+
+# The site: every lesson run (cached in out/jupyter_cache/), the guides and the API reference,
+# into out/site/; it works offline (open out/site/index.html).
+docs: $(STAMP) graphviz katex
+	$(PY) docs/build.py
+
+# KaTeX, which typesets the site's formulas at build time: the npm package locked in
+# docs/package-lock.json, installed into docs/node_modules/ (again only when the lock changes).
+katex: $(KATEX_STAMP)
+
+$(KATEX_STAMP): docs/package.json docs/package-lock.json
+	$(call system_package,npm,npm,NODE_HELP)
+	@command -v npm >/dev/null 2>&1 || exit 1
+	npm ci --prefix docs --no-audit --no-fund --loglevel=error
+	touch $(KATEX_STAMP)
 
 # The virtual environment, with an up-to-date pip.
 $(PY):

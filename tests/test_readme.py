@@ -1,4 +1,5 @@
-"""The README's examples run, and its table of operations matches the rule table."""
+"""The examples of the README and of the guides (docs/*.md) run, and the table of operations
+matches the rule table."""
 
 from __future__ import annotations
 
@@ -11,19 +12,35 @@ import pytest
 from autograd_lite import RULES
 from autograd_lite.ops import BUILTIN_OPS
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+GUIDES = sorted((ROOT / "docs").glob("*.md"))
+ENGINE = ROOT / "docs" / "engine.md"
+NETWORKS = ROOT / "docs" / "neural-networks.md"
 
 
-def test_readme_examples_run() -> None:
-    result = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 8
+@pytest.mark.parametrize("page", [README, *GUIDES], ids=lambda path: path.name)
+def test_the_examples_of_each_page_run(page: Path) -> None:
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert tuple(RULES) == BUILTIN_OPS  # the ops it registers ("Add your own op") are removed
 
 
+def test_the_pages_have_examples() -> None:
+    attempted = {
+        page.name: doctest.testfile(
+            str(page), module_relative=False, optionflags=doctest.ELLIPSIS, verbose=False
+        ).attempted
+        for page in [README, *GUIDES]
+    }
+    assert attempted["README.md"] >= 7
+    for name in ("adding-an-op.md", "checking-derivatives.md", "compiled-graphs.md", "errors.md"):
+        assert attempted[name] >= 2, name
+
+
 def test_readme_table_lists_every_rule_with_its_formula_and_derivative() -> None:
     rows = {}
-    for line in README.read_text().splitlines():
+    for line in ENGINE.read_text().splitlines():
         if line.startswith("| `"):
             cells = [cell.strip().replace("\\|", "|") for cell in line.strip("|").split(" | ")]
             rows[cells[0].strip("`")] = cells
@@ -39,8 +56,8 @@ def test_readme_shows_the_two_commands_first() -> None:
     assert text.index("make test") < text.index("```python")
 
 
-def test_readme_training_loop_runs_and_learns_the_moons() -> None:
-    text = README.read_text()
+def test_the_training_loop_runs_and_learns_the_moons() -> None:
+    text = NETWORKS.read_text()
     start = text.index("The whole training loop, written out:")
     block = text[
         text.index("```python", start) + len("```python") : text.index(
@@ -56,10 +73,10 @@ def test_readme_training_loop_runs_and_learns_the_moons() -> None:
     assert namespace["loss"].data < 0.05  # type: ignore[attr-defined]
 
 
-def test_readme_one_call_training_prints_what_its_comment_says(
+def test_the_one_call_training_prints_what_its_comment_says(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    text = README.read_text()
+    text = NETWORKS.read_text()
     first = _python_block(text, text.index("The whole training loop, written out:"))
     second = _python_block(text, text.index("or in one call"))
     namespace: dict[str, object] = {}
@@ -77,11 +94,16 @@ def _python_block(text: str, start: int) -> str:
     return text[begin : text.index("```", begin)]
 
 
-def test_readme_pictures_exist() -> None:
-    text = README.read_text()
-    pictures = re.findall(r"!\[.*?\]\((docs/[^)]+)\)", text)
-    assert len(pictures) >= 6
-    for picture in pictures:
-        path = README.parent / picture
-        assert path.is_file(), picture
-        assert path.stat().st_size > 1000, picture
+def test_the_pictures_exist() -> None:
+    found = 0
+    for page in [README, *GUIDES]:
+        for picture in re.findall(r"!\[.*?\]\(([^)]+)\)", page.read_text()):
+            path = page.parent / picture
+            assert path.is_file(), f"{page.name}: {picture}"
+            assert path.stat().st_size > 1000, picture
+            found += 1
+    assert found >= 6
+
+
+def test_the_readme_is_a_landing_page() -> None:
+    assert len(README.read_text().splitlines()) <= 250
