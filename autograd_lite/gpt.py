@@ -38,6 +38,7 @@ __all__ = [
     "KVCache",
     "Linear",
     "RMSNorm",
+    "next_token_data",
     "rmsnorm",
     "sample",
 ]
@@ -432,6 +433,34 @@ class GPT(Module):
                     attention[i][h].append(weights)
         self.last_attention = attention
         return rows
+
+
+def next_token_data(
+    texts: Sequence[str], tokenizer: Any, block_size: int
+) -> tuple[list[list[int]], list[list[int]]]:
+    """The training pairs of a language model, one per text, as microgpt makes them: the text
+    wrapped as [BOS] + ids + [BOS] and cut to ``block_size + 1`` tokens; the inputs are all but
+    the last of those, the targets all but the first (each input's next token).
+
+    ``train(model, X, y, loss=sequence_cross_entropy, batch_size=1, order="epochs", …)`` then
+    trains on one text per step.
+
+    >>> from autograd_lite.tokens import CharTokenizer
+    >>> X, y = next_token_data(["ab"], CharTokenizer("ab"), block_size=16)
+    >>> X, y
+    ([[2, 0, 1]], [[0, 1, 2]])
+    """
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        raise TypeError(f"next_token_data: texts must be a list of str, got {type(texts).__name__}")
+    if not texts:
+        raise ValueError("next_token_data: no texts (an empty list); expected at least one")
+    block_size = _size("next_token_data", "block_size", block_size)
+    inputs, targets = [], []
+    for text in texts:
+        ids = tokenizer.encode(text, bos=True)[: block_size + 1]
+        inputs.append(ids[:-1])
+        targets.append(ids[1:])
+    return inputs, targets
 
 
 def sample(
