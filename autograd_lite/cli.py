@@ -277,7 +277,7 @@ def _gpt_demo(steps: int, seed: int, temperature: float, quiet: bool) -> None:
         loss=sequence_cross_entropy,
         steps=steps,
         optimizer=Adam(
-            model.parameters(), lr=linear_decay(0.01, max(steps, 1)), betas=(0.85, 0.99)
+            model.named_parameters(), lr=linear_decay(0.01, max(steps, 1)), betas=(0.85, 0.99)
         ),
         batch_size=1,
         order="epochs",

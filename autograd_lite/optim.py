@@ -294,7 +294,9 @@ class Adam(Optimizer):
         t = self.steps + 1
         c1, c2 = 1 - b1**t, 1 - b2**t
         m = [b1 * mi + (1 - b1) * p.grad for mi, p in zip(self._m, self.params, strict=True)]
-        v = [b2 * vi + (1 - b2) * p.grad**2 for vi, p in zip(self._v, self.params, strict=True)]
+        v = [
+            b2 * vi + (1 - b2) * p.grad * p.grad for vi, p in zip(self._v, self.params, strict=True)
+        ]
         eps = self.eps
         new = [
             p.data - lr * (mi / c1) / ((vi / c2) ** 0.5 + eps)
