@@ -38,6 +38,7 @@ __all__ = [
     "KVCache",
     "Linear",
     "RMSNorm",
+    "dot",
     "next_token_data",
     "rmsnorm",
     "sample",
@@ -64,6 +65,28 @@ def _matrix(rows: int, cols: int, rng: Any, std: float, scope: str) -> list[list
         for p in row:
             p.scope = scope
     return matrix
+
+
+def dot(ws: Sequence[Value], xs: Sequence[Value]) -> Value:
+    """Σ wᵢ·xᵢ for two equally long, non-empty lists: one ``linear`` node whose "bias" is the
+    first product (so no constant 0 leaf is needed; the sum, exactly rounded, is the same).
+
+    >>> dot([Value(2.0), Value(3.0)], [Value(4.0), Value(-1.0)]).data
+    5.0
+    """
+    if len(ws) != len(xs) or not ws:
+        raise ValueError(
+            f"dot: expects two lists of the same length > 0, got {len(ws)} and {len(xs)}"
+        )
+    first = ws[0] * xs[0]
+    return first if len(ws) == 1 else Value.linear(ws[1:], xs[1:], first)
+
+
+def _rescope(node: Value, scope: str) -> None:
+    """Set the scope of a :func:`dot` result and of the product it starts from."""
+    node.scope = scope
+    if node.op == "linear":
+        node.parents[-1].scope = scope
 
 
 def _vector(who: str, n: int, xs: object) -> list[Value]:
@@ -149,9 +172,9 @@ class Linear(Module):
         return self._forward(_vector(self.architecture, self.nin, xs))
 
     def _forward(self, xs: list[Value]) -> list[Value]:
-        out = [Value.linear(row, xs, Value(0.0)) for row in self.weight]
+        out = [dot(row, xs) for row in self.weight]
         for y in out:
-            y.scope = self.scope
+            _rescope(y, self.scope)
         return out
 
 
@@ -234,6 +257,11 @@ class CausalSelfAttention(Module):
             Linear(n_embd, n_embd, seed=rng, scope=f"{prefix}{name}")
             for name in ("wq", "wk", "wv", "wo")
         )
+        for h in range(self.n_head):  # rows lo..hi of wq, wk, wv make head h's q, k, v
+            for name, linear in (("q", self.wq), ("k", self.wk), ("v", self.wv)):
+                for row in linear.weight[h * self.head_dim : (h + 1) * self.head_dim]:
+                    for p in row:
+                        p.scope = f"{prefix}head{h}.{name}"
         self.last_weights: list[list[float]] = []
         """Per head, the attention weights of the last position attended from."""
 
@@ -256,27 +284,62 @@ class CausalSelfAttention(Module):
         self, x: list[Value], keys: list[list[Value]], values: list[list[Value]]
     ) -> list[Value]:
         """The output at one position; appends its key and value to ``keys`` and ``values``."""
+        mixed: list[Value] = []
+        for out in self.head_outputs(x, keys, values):
+            mixed += out
+        return self.wo._forward(mixed)
+
+    def head_outputs(
+        self, x: list[Value], keys: list[list[Value]], values: list[list[Value]]
+    ) -> list[list[Value]]:
+        """Each head's output at one position (before ``wo``), ``head_dim`` Values per head;
+        appends this position's key and value to the cache lists.
+
+        Every node of head h carries the scope ``…head{h}``; its slices of q, k and v, with
+        the rows of wq, wk, wv that make them, ``…head{h}.q`` (``.k``, ``.v``). A drawing of a
+        lone attention module with ``collapse="neuron"`` so folds each projection (weights and
+        outputs, every position) into one box and shows the head's arithmetic in full.
+        """
         q, k, v = self.wq._forward(x), self.wk._forward(x), self.wv._forward(x)
         keys.append(k)
         values.append(v)
         d, scale = self.head_dim, 1.0 / math.sqrt(self.head_dim)
-        mixed: list[Value] = []
+        outputs: list[list[Value]] = []
         self.last_weights = []
+        prefix = f"{self.scope}." if self.scope else ""
         for h in range(self.n_head):
-            scope = f"{self.scope}.head{h}" if self.scope else f"head{h}"
+            scope = f"{prefix}head{h}"
             lo, hi = h * d, (h + 1) * d
+            for name, vector in (("q", q), ("k", k), ("v", v)):
+                for node in vector[lo:hi]:
+                    _rescope(node, f"{scope}.{name}")
             q_h = q[lo:hi]
-            logits = [Value.linear(q_h, key[lo:hi], Value(0.0)) * scale for key in keys]
-            weights = softmax(logits)
-            out = [
-                Value.linear(weights, [value[j] for value in values], Value(0.0))
-                for j in range(lo, hi)
-            ]
-            for node in (*logits, *weights, *out):
-                node.scope = scope
+            logits = [dot(q_h, key[lo:hi]) * scale for key in keys]
+            weights = _softmax(logits, scope)
+            out = [dot(weights, [value[j] for value in values]) for j in range(lo, hi)]
+            _stamp(scope, (*logits, *out))
             self.last_weights.append([w.data for w in weights])
-            mixed += out
-        return self.wo._forward(mixed)
+            outputs.append(out)
+        return outputs
+
+
+def _stamp(scope: str, nodes: Sequence[Value]) -> None:
+    """Give ``nodes`` and what made them, back to the nodes already scoped, ``scope`` (the
+    constants they meet too: the 1/√d and the softmax's shift belong to the head)."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node.scope:
+            continue
+        node.scope = scope
+        stack.extend(node.parents)
+
+
+def _softmax(logits: list[Value], scope: str) -> list[Value]:
+    """:func:`~autograd_lite.losses.softmax` (shifted by the largest logit), its nodes scoped."""
+    weights = softmax(logits)
+    _stamp(scope, weights)
+    return weights
 
 
 class Block(Module):

@@ -20,6 +20,7 @@ from autograd_lite.gpt import (
     KVCache,
     Linear,
     RMSNorm,
+    dot,
     next_token_data,
     rmsnorm,
     sample,
@@ -78,7 +79,7 @@ def test_attention_of_one_position_is_its_own_value() -> None:
     attn = CausalSelfAttention(4, 2, seed=3)
     x = [0.5, -1.0, 2.0, 0.25]
     (out,) = attn([x])
-    v = [Value.linear(row, x, Value(0.0)).data for row in attn.wv.weight]
+    v = [dot(row, x).data for row in attn.wv.weight]
     expected = [sum(w.data * vi for w, vi in zip(row, v)) for row in attn.wo.weight]
     assert [o.data for o in out] == pytest.approx(expected, rel=1e-12)
     assert attn.last_weights == [[1.0], [1.0]]
@@ -88,8 +89,8 @@ def test_attention_weights_are_a_softmax_of_scaled_dot_products() -> None:
     attn = CausalSelfAttention(2, 1, seed=5)
     xs = [[1.0, 0.0], [0.0, 1.0]]
     attn(xs)
-    q = [Value.linear(row, xs[1], Value(0.0)).data for row in attn.wq.weight]
-    ks = [[Value.linear(row, x, Value(0.0)).data for row in attn.wk.weight] for x in xs]
+    q = [dot(row, xs[1]).data for row in attn.wq.weight]
+    ks = [[dot(row, x).data for row in attn.wk.weight] for x in xs]
     scores = [sum(a * b for a, b in zip(q, k)) / math.sqrt(2) for k in ks]
     exps = [math.exp(s - max(scores)) for s in scores]
     assert attn.last_weights[0] == pytest.approx([e / sum(exps) for e in exps], rel=1e-12)
