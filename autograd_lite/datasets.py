@@ -17,12 +17,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from ._common import make_rng
 
 __all__ = [
+    "NAMES_LICENSE",
     "load_digits_binary",
+    "load_names",
     "make_circles",
     "make_moons",
     "make_spirals",
@@ -147,6 +150,27 @@ def load_digits_binary() -> tuple[Points, Labels]:
     digits = load_digits(n_class=2)
     points = [[float(v) / 16.0 for v in row] for row in digits.data]
     return points, [int(label) for label in digits.target]
+
+
+_DATA = Path(__file__).parent / "data"
+
+NAMES_LICENSE = _DATA / "names.LICENSE"
+"""The licence of :func:`load_names`' data: MIT, copyright (c) 2022 Andrej Karpathy."""
+
+
+def load_names() -> list[str]:
+    """The 32,033 first names of makemore's ``names.txt`` (the data set microgpt trains on),
+    lower-case, in the file's order; shipped with the package (no network).
+
+    The data is MIT-licensed, copyright (c) 2022 Andrej Karpathy; the licence text is in
+    :data:`NAMES_LICENSE` (``autograd_lite/data/names.LICENSE``).
+
+    >>> names = load_names()
+    >>> len(names), names[:3]
+    (32033, ['emma', 'olivia', 'ava'])
+    """
+    text = (_DATA / "names.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def train_test_split(

@@ -27,6 +27,7 @@ __all__ = [
     "l2",
     "log_softmax",
     "mse",
+    "sequence_cross_entropy",
     "softmax",
 ]
 
@@ -190,6 +191,23 @@ def cross_entropy(logits: Sequence[Sequence[Scalar]], targets: Sequence[int]) ->
             )
         terms.append(-scores[int(t)])
     return _mean(terms)
+
+
+def sequence_cross_entropy(
+    predictions: Sequence[Sequence[Sequence[Scalar]]], targets: Sequence[Sequence[int]]
+) -> Value:
+    """The mean over sequences of :func:`cross_entropy` over each sequence's positions: the loss
+    of a language model such as :class:`~autograd_lite.nn.GPT`, whose prediction for one
+    sequence is one row of logits per position and whose targets are the next tokens.
+
+    For one sequence it is ``cross_entropy(rows, next_tokens)`` itself, microgpt's loss: the mean
+    of −ln softmax(row)[target] over the positions.
+
+    >>> round(sequence_cross_entropy([[[0.0, 0.0], [0.0, 0.0]]], [[1, 0]]).data, 6)   # ln 2
+    0.693147
+    """
+    predictions, targets = _pairs("sequence_cross_entropy", predictions, targets)
+    return _mean([cross_entropy(rows, ts) for rows, ts in zip(predictions, targets, strict=True)])
 
 
 def l2(parameters: Sequence[Value], alpha: float) -> Value:

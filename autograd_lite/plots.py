@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "plot_activations",
+    "plot_attention",
     "plot_contours",
     "plot_decision_boundary",
     "plot_descent_steps",
@@ -460,6 +461,78 @@ def plot_activations(
         for panel in (top, bottom):
             panel.axhline(0, color="grey", linewidth=0.6)
             panel.axvline(0, color="grey", linewidth=0.6)
+    return _finish(figure, path)
+
+
+def plot_attention(
+    weights: Sequence[Sequence[Sequence[float]]],
+    tokens: Sequence[str],
+    *,
+    title: str = "Attention",
+    annotate: bool | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """The attention weights of one layer as heatmaps, one panel per head: query position down,
+    key position across, each labelled with its token. Cells right of the diagonal (the future,
+    which a causal head never sees) stay blank.
+
+    Args:
+        weights: ``[head][query]``, each a list of weights over key positions 0..query, as in
+            ``GPT.last_attention[layer]`` after a forward pass.
+        tokens: one label per position (the characters, with BOS shown as you like).
+        annotate: write each weight in its cell; None does so for up to 10 positions.
+
+    >>> figure = plot_attention([[[1.0], [0.25, 0.75]]], ["<s>", "e"])
+    >>> [a.get_title() for a in figure.axes[:1]], figure.axes[0].get_ylabel()
+    (['head 0'], 'query (position attending)')
+    """
+    function = "plot_attention"
+    heads = [list(head) for head in weights]
+    n = len(tokens)
+    if not heads or n == 0:
+        raise ValueError(f"{function}: expects weights of at least one head and one token")
+    for h, head in enumerate(heads):
+        if len(head) != n:
+            raise ValueError(
+                f"{function}: head {h} has {len(head)} query rows but there are {n} tokens; "
+                "expected one row per token"
+            )
+        for q, row in enumerate(head):
+            if len(row) != q + 1:
+                raise ValueError(
+                    f"{function}: head {h}, query {q} has {len(row)} weights; a causal row "
+                    f"has {q + 1} (keys 0..{q})"
+                )
+    show_numbers = n <= 10 if annotate is None else annotate
+    labels = [str(t) for t in tokens]
+    side = max(2.6, 0.32 * n + 1.2)
+    # One row of panels while it fits a notebook's width (~9 inches), else two columns.
+    columns = len(heads) if side * len(heads) <= 10 else 2
+    rows = -(-len(heads) // columns)
+    figure = _figure((side * columns + 0.8, side * rows + 0.6))
+    grid_axes = figure.subplots(rows, columns, squeeze=False)
+    axes = [ax for row_axes in grid_axes for ax in row_axes]
+    for ax in axes[len(heads) :]:
+        ax.set_visible(False)
+    image = None
+    for h, (ax, head) in enumerate(zip(axes, heads, strict=False)):
+        first_column = h % columns == 0
+        grid = [[row[k] if k < len(row) else math.nan for k in range(n)] for row in head]
+        image = ax.imshow(grid, vmin=0.0, vmax=1.0, cmap="Blues")
+        ax.set_title(f"head {h}")
+        ax.set_xticks(range(n), labels, fontsize="small")
+        ax.set_yticks(range(n), labels if first_column else [""] * n, fontsize="small")
+        ax.set_xlabel("key (position attended to)")
+        if first_column:
+            ax.set_ylabel("query (position attending)")
+        if show_numbers:
+            for q, row in enumerate(head):
+                for k, w in enumerate(row):
+                    color = "white" if w > 0.6 else "black"
+                    ax.text(k, q, f"{w:.2f}", ha="center", va="center", fontsize=7, color=color)
+    if image is not None:
+        figure.colorbar(image, ax=axes[: len(heads)], shrink=0.6, label="weight")
+    figure.suptitle(title)
     return _finish(figure, path)
 
 

@@ -29,7 +29,7 @@ from .losses import (
     l2,
 )
 from .nn import Module
-from .optim import SGD, Schedule
+from .optim import SGD, Optimizer, Schedule
 
 __all__ = ["History", "TrainingStoppedError", "accuracy", "evaluate", "train"]
 
@@ -173,9 +173,11 @@ def train(
     *,
     loss: Loss = hinge,
     steps: int = 100,
-    lr: float | Schedule = 0.1,
+    lr: float | Schedule | None = None,
     momentum: float = 0.0,
+    optimizer: Optimizer | None = None,
     batch_size: int | None = None,
+    order: str = "random",
     l2_alpha: float = 0.0,
     seed: int | None = None,
     progress: bool | None = None,
@@ -189,9 +191,15 @@ def train(
     Args:
         loss: a function of (predictions, targets) from :mod:`autograd_lite.losses`.
         steps: the number of updates.
-        lr: the learning rate, or a schedule ``lr(step)``.
+        lr: the learning rate of SGD, or a schedule ``lr(step)``; 0.1 if not given.
         momentum: SGD momentum (0 is plain gradient descent).
-        batch_size: None for the full batch; otherwise a random mini-batch each step.
+        optimizer: instead of SGD, an optimizer built on the model's parameters, such as
+            ``Adam(model.parameters(), lr=linear_decay(0.01, steps))`` (``lr`` and
+            ``momentum`` are then the optimizer's, not given here).
+        batch_size: None for the full batch; otherwise a mini-batch each step.
+        order: how mini-batches are drawn: ``"random"``, a random sample each step, or
+            ``"epochs"``, consecutive slices of a shuffled order of the data, reshuffled when
+            it runs out (microgpt's one name per step is ``batch_size=1, order="epochs"``).
         l2_alpha: the weight of L2 regularisation.
         seed: seeds the choice of mini-batches (None: drawn from Python's global ``random``
             state, so ``random.seed(…)`` makes a run reproducible).
@@ -240,16 +248,46 @@ def train(
             "a model declares them by own_parameters()/children() or by overriding "
             "parameters() (see autograd_lite.nn.Module)"
         )
-    optimizer = SGD(named, lr=lr, momentum=momentum)
+    if order not in ("random", "epochs"):
+        raise ValueError(f"train: order must be 'random' or 'epochs', got {order!r:.40}")
+    if optimizer is None:
+        optimizer = SGD(named, lr=0.1 if lr is None else lr, momentum=momentum)
+    else:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                "train: optimizer must be an autograd_lite.optim optimizer such as "
+                f"Adam(model.parameters(), lr=…), got {type_name(optimizer)}"
+            )
+        if lr is not None or momentum:
+            raise TypeError(
+                "train: give lr and momentum to the optimizer, not to train, when you pass one"
+            )
+        if {id(p) for p in optimizer.params} != {id(p) for _, p in named}:
+            raise ValueError(
+                f"train: the optimizer's {len(optimizer.params)} parameters are not those of "
+                f"{model.architecture} ({len(named)}); build it on model.parameters()"
+            )
     rng = make_rng(seed, "train: seed")
     history = History()
     show = sys.stderr.isatty() if progress is None else progress
     bar = _progress(steps) if show else None
     everything = list(range(len(X)))
+    shuffled: list[int] = []  # order="epochs": what is left of this epoch's shuffled order
     compiled = _compiled(model, X[0]) if compile and steps else None
     try:
         for _ in bar if bar is not None else range(steps):
-            batch = everything if batch_size is None else rng.sample(everything, batch_size)
+            if batch_size is None:
+                batch = everything
+            elif order == "random":
+                batch = rng.sample(everything, batch_size)
+            else:
+                batch = []
+                while len(batch) < batch_size:
+                    if not shuffled:
+                        shuffled = everything[:]
+                        rng.shuffle(shuffled)
+                        shuffled.reverse()  # popped from the end: the shuffled order, in order
+                    batch.append(shuffled.pop())
             targets = [y[i] for i in batch]
             if compiled is not None:  # 1. the forward pass, compiled; its backward pass later
                 predictions, model_backward = compiled.forward([X[i] for i in batch])

@@ -238,3 +238,26 @@ def test_graph_sends_long_backward_passes_to_the_explorer(
     err = capsys.readouterr().err
     assert "this backward pass has 50 steps" in err and "--html" in err
     assert not (tmp_path / "g.svg").exists()
+
+
+def test_gpt_trains_on_names_and_prints_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_lite.cli import main
+
+    assert main(["gpt", "--steps", "3", "--seed", "1", "--temperature", "0.8", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "GPT(vocab 27, block 16, 1 layer, 16 embd, 4 heads), 4192 parameters" in out
+    assert "Average loss of the last 3 steps: " in out
+    samples = out.split("20 samples at temperature 0.8:\n")[1].splitlines()
+    assert len(samples) == 20
+    assert all(set(s.strip()) <= set("abcdefghijklmnopqrstuvwxyz") for s in samples)
+
+
+@pytest.mark.parametrize("temperature", ["0", "-0.5"])
+def test_gpt_refuses_a_temperature_that_is_not_positive(
+    temperature: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autograd_lite.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["gpt", "--steps", "0", "--temperature", temperature])
+    assert "--temperature must be a positive number" in capsys.readouterr().err

@@ -15,12 +15,44 @@ the nodes of each neuron and layer. Parameters are initialised from a seed: the 
 same numbers.
 
 The rooms: ``module`` (the base class: named parameters, summary, state dicts), ``io`` (model
-files), ``mlp`` (neurons, layers, MLPs and their activations).
+files), ``mlp`` (neurons, layers, MLPs and their activations), ``gpt`` (embeddings, RMSNorm,
+causal attention, transformer blocks, the GPT and sampling).
 """
 
 from __future__ import annotations
 
+from .gpt import (
+    GPT,
+    Block,
+    CausalSelfAttention,
+    Embedding,
+    KVCache,
+    Linear,
+    RMSNorm,
+    dot,
+    next_token_data,
+    rmsnorm,
+    sample,
+)
 from .mlp import ACTIVATIONS, MLP, Layer, Neuron, activations
 from .module import Module
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "activations"]
+__all__ = [
+    "ACTIVATIONS",
+    "GPT",
+    "MLP",
+    "Block",
+    "CausalSelfAttention",
+    "Embedding",
+    "KVCache",
+    "Layer",
+    "Linear",
+    "Module",
+    "Neuron",
+    "RMSNorm",
+    "activations",
+    "dot",
+    "next_token_data",
+    "rmsnorm",
+    "sample",
+]
