@@ -37,6 +37,7 @@ API_MODULES = [
     "autograd_lite.optim",
     "autograd_lite.train",
     "autograd_lite.datasets",
+    "autograd_lite.tokens",
     "autograd_lite.plots",
     "autograd_lite.viz",
     "autograd_lite.testing",
