@@ -207,8 +207,9 @@ def train(
             standard error is a terminal.
         compile: run the model's per-sample forward and backward pass as compiled Python
             (:mod:`autograd_lite.compiler`): the same losses, gradients and parameters, several
-            times faster. The loss and L2 term stay on the engine. The model must record the
-            same graph for every sample (no Python ``if`` on ``x.data``): one sample is
+            times faster; samples whose loss passes nothing back skip their backward pass.
+            The loss stays on the engine, the L2 term is computed on floats. The model must
+            record the same graph for every sample (no Python ``if`` on ``x.data``): one sample is
             re-traced now and then, and a different graph raises GraphChangedError. A model
             whose architecture changed since its last compiled run is compiled again.
     """
@@ -294,11 +295,16 @@ def train(
             else:
                 predictions = [model(X[i]) for i in batch]  # 1. the forward pass
             objective = _checked_loss("train", loss, predictions, targets)  # 2. the loss
-            if l2_alpha:
+            regulariser = _compiled_l2(compiled, optimizer.params, l2_alpha)
+            if regulariser is not None:  # its value now, its gradient after backward()
+                objective = objective + regulariser[0]
+            elif l2_alpha:
                 objective = objective + l2(optimizer.params, l2_alpha)
             step_lr = optimizer.current_lr()
             optimizer.zero_grad()  # 3. the backward pass, from clean gradients
             objective.backward()
+            if regulariser is not None:
+                regulariser[1]()  # the L2 term's share, first, as the engine adds it
             if compiled is not None:
                 model_backward()  # the model's share of the backward pass, compiled
             optimizer.step()  # 4. the update
@@ -324,6 +330,16 @@ def _compiled(model: Module, example: Sequence[float]) -> Any:
     from .compiler.model import compiled_model
 
     return compiled_model(model, example)
+
+
+def _compiled_l2(compiled: Any, params: list[Value], alpha: float) -> Any:
+    """The L2 term on floats for a compiled run (None without one, or where a number is not
+    finite: the engine's l2 then runs, and raises its own error)."""
+    if compiled is None or not alpha:
+        return None
+    from .compiler.model import compiled_l2
+
+    return compiled_l2(params, alpha)
 
 
 def evaluate(

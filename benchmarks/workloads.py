@@ -49,14 +49,19 @@ COMPILED_STEPS = 10
 """Steps per timed run of the compiled workloads (the time per step is the run's / this)."""
 
 
-def w1_compiled() -> Callable[[], None]:
+TRAINED_STEPS = 100
+"""Steps taken before timing the "trained model" rows of W1 (most hinge margins then met)."""
+
+
+def w1_compiled(trained_steps: int = 0) -> Callable[[], None]:
     """The same step with train(compile=True): the model's pass as generated Python, the loss
-    and L2 on the engine; the progress bar off, accuracy and history kept, as a user has them.
-    Compiled once here; each run trains COMPILED_STEPS steps."""
+    on the engine; the progress bar off, accuracy and history kept, as a user has them.
+    Compiled once here (after ``trained_steps`` steps: the trained model); each run trains
+    COMPILED_STEPS steps."""
     X, y = moons()
     model = MLP(2, [16, 16, 1], seed=0)
     options: dict[str, Any] = {"loss": hinge, "lr": 0.5, "l2_alpha": 1e-4, "progress": False}
-    train(model, X, y, steps=1, compile=True, **options)
+    train(model, X, y, steps=max(trained_steps, 1), compile=True, **options)
 
     def steps() -> None:
         train(model, X, y, steps=COMPILED_STEPS, compile=True, **options)
@@ -87,8 +92,11 @@ def w1_micrograd() -> Callable[[], None]:
     return step
 
 
-def w1_floats() -> Callable[[], None]:
-    """The same step written by hand with plain floats: the floor for pure Python."""
+def w1_floats(trained_steps: int = 0) -> Callable[[], None]:
+    """The same step written by hand with plain floats: the floor for pure Python. A sample
+    whose hinge loss is zero passes nothing back, so its backward pass is skipped, as anyone
+    writing it by hand would. ``trained_steps`` steps are taken before it is handed out (the
+    trained model)."""
     X, y = moons()
     rng = random.Random(0)
     layers = []
@@ -114,7 +122,9 @@ def w1_floats() -> Callable[[], None]:
                 activations.append(z if last else [v if v > 0 else 0.0 for v in z])
             score = activations[-1][0]
             margin = 1 - target * score
-            upstream = [(-target / n) if margin > 0 else 0.0]
+            if margin <= 0:
+                continue  # a zero loss: nothing flows back from this sample
+            upstream = [-target / n]
             for k in range(len(layers) - 1, -1, -1):
                 ws, bs = layers[k]
                 gws, gbs = grads[k]
@@ -135,6 +145,8 @@ def w1_floats() -> Callable[[], None]:
                     ws[j][i] -= 0.5 * (gws[j][i] + 2e-4 * ws[j][i])
                 bs[j] -= 0.5 * (gbs[j] + 2e-4 * bs[j])
 
+    for _ in range(trained_steps):
+        step()
     return step
 
 
@@ -287,6 +299,8 @@ def recursion_limit() -> int:
 
 
 __all__ = [
+    "COMPILED_STEPS",
+    "TRAINED_STEPS",
     "hinge",
     "w1_autograd_lite",
     "w1_compiled",

@@ -32,7 +32,9 @@ def test_quick_benchmark_run_writes_its_table(tmp_path: Path) -> None:
         assert workload in text
     assert "micrograd 0.1.0" in text
     assert "RecursionError" in text  # micrograd's recursive sort, reported as such
-    assert text.count("train(compile=True)") == 2  # W1 and W4
+    assert text.count("train(compile=True)") == 3  # W1 untrained and trained, and W4
+    assert "train(compile=True), trained model (100 steps first)" in text
+    assert "plain floats, trained model (100 steps first)" in text
 
 
 def test_full_runs_insist_on_five_repetitions() -> None:

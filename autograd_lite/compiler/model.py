@@ -2,11 +2,13 @@
 
 The model is traced once on one sample; its parameters (Values that exist before the call) are
 read live at every step, so the optimizer's updates are seen. A step runs the compiled forward
-pass over the batch, hands the outputs to the loss as leaf Values (the loss, L2 term and
-``backward()`` stay on the engine, so every loss works unchanged), then runs the compiled
-backward pass from the gradients the loss gave those leaves, adding into each parameter's
-``grad``. Samples are visited in reverse, as the engine's reversed topological order visits
-them, so each parameter's gradient is summed in the engine's order.
+pass over the batch, hands the outputs to the loss as leaf Values (the loss and its
+``backward()`` stay on the engine, so every loss works unchanged; the L2 term is computed on
+floats by :func:`compiled_l2`), then runs the compiled backward pass from the gradients the
+loss gave those leaves, adding into each parameter's ``grad``, and skipping the samples to
+which the loss gave no gradient at all. Samples are visited in reverse, as the engine's
+reversed topological order visits them, so each parameter's gradient is summed in the engine's
+order.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..engine import Value
+from ..engine import Value, rule_of
 from ..errors import GraphChangedError
+from ..ops import RULES, _sum
 from .program import (
     Program,
     backward_text,
@@ -30,7 +33,17 @@ from .program import (
 )
 from .text import Text
 
-__all__ = ["CompiledModel", "compiled_model"]
+__all__ = ["CompiledModel", "compiled_l2", "compiled_model"]
+
+_ZERO_SAFE = frozenset(
+    id(RULES[name])
+    for name in ("add", "sub", "mul", "neg", "pos", "sum", "linear", "relu", "leaky_relu",
+                 "abs", "tanh", "sigmoid", "exp", "silu", "softplus", "sin", "cos")
+)  # fmt: skip
+"""The library's own rules (by identity: a rule registered in their place is not one of
+them) whose local derivatives are finite wherever their operands and result are: through a
+graph of only these, a zero upstream gradient gives exactly zero contributions, which change
+no sum, so a sample whose seeds are all zero can be skipped with the same result."""
 
 CHECK = 16
 """A compiled model re-traces one sample on steps 1, 2, 4, 8 and then every 16th step."""
@@ -136,6 +149,9 @@ class CompiledModel:
             ]
         )
         self.updated = [p for p, g in zip(self.params, grads, strict=True) if g != "0.0"]
+        self.skips_zeros = _zero_safe(traced.order)
+        """Whether samples whose seeds are all zero skip the backward pass (see _ZERO_SAFE)."""
+        self.skipped = 0
         namespace = runtime_namespace(program)
         self._forward = build(self.forward_source, namespace, "forward_batch")
         self._backward = build(self.backward_source, namespace, "backward_batch")
@@ -195,6 +211,9 @@ class CompiledModel:
         def backward() -> None:
             seeds = [(p.grad,) if single else tuple(v.grad for v in p) for p in predictions]
             work = [(saved, seed) for (_, saved), seed in zip(out, seeds, strict=True)]
+            if self.skips_zeros:
+                work = _without_zero_seeds(work)
+                self.skipped += len(out) - len(work)
             work.reverse()  # the engine's order: the last sample's graph comes first
             try:
                 grads = self._backward(work, [p.grad for p in self.updated])
@@ -218,3 +237,49 @@ class CompiledModel:
         model = self.model()
         assert model is not None
         return [model(row) for row in rows], lambda: None
+
+
+def _zero_safe(order: Sequence[Value]) -> bool:
+    """Whether every op node of a traced graph applies one of the rules of ``_ZERO_SAFE``."""
+    return all(not node.parents or id(rule_of(node)) in _ZERO_SAFE for node in order)
+
+
+def _without_zero_seeds(work: list[Any]) -> list[Any]:
+    """The backward work of the samples with a seed other than zero (nan is kept: it is not
+    zero, and the check after the pass sends it to the engine).
+
+    In the engine such a sample adds 0.0 · (a finite local derivative) = ±0.0 to every
+    gradient it reaches, which leaves each sum as it was (a running sum that starts at +0.0
+    never becomes −0.0), so skipping it gives the same bits, without the work: in a trained
+    model most hinge margins are met and most samples pass nothing back.
+    """
+    return [item for item in work if any(item[1])]
+
+
+def compiled_l2(
+    parameters: Sequence[Value], alpha: float
+) -> tuple[float, Callable[[], None]] | None:
+    """The L2 term ``alpha · Σ p²`` of :func:`~autograd_lite.losses.l2` computed on floats, and
+    the function that adds its gradient to each parameter's ``grad``, for the training loop to
+    call after the loss's ``backward()`` (the engine adds the L2 term's share first, in the
+    same place); None if a number is not finite: the engine's ``l2`` then says why.
+
+    The same float operations as the engine's graph ``alpha * Value.sum([p * p ...])`` and
+    its backward pass: p·p, an exactly rounded sum, alpha times that; each p then gets
+    p·alpha twice (once per operand of p·p), summed in the order the engine adds them.
+    """
+    a = float(alpha)
+    data = [p.data for p in parameters]
+    try:
+        value = a * _sum(*[x * x for x in data])
+        shares = [x * a for x in data]
+    except (ArithmeticError, ValueError):
+        return None
+    if not math.isfinite(value) or not all(map(math.isfinite, shares)):
+        return None
+
+    def add_gradients() -> None:
+        for p, share in zip(parameters, shares, strict=True):
+            p.grad += share + share
+
+    return value, add_gradients
