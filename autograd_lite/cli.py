@@ -130,6 +130,18 @@ def _assignment(text: str) -> tuple[str, float]:
         ) from None
 
 
+def _assignments(texts: Sequence[str]) -> list[tuple[str, float]]:
+    """The ``name=number`` arguments as pairs; a ValueError naming the first that is not one
+    (the command line prints it as one line, without argparse's usage text)."""
+    pairs = []
+    for text in texts:
+        try:
+            pairs.append(_assignment(text))
+        except argparse.ArgumentTypeError as error:
+            raise ValueError(str(error)) from None
+    return pairs
+
+
 LAYOUT_SECONDS = 10.0
 """How long the command line lets Graphviz lay out a picture before it gives advice instead."""
 
@@ -330,7 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(sorted(FUNCTIONS))
         + " (leaky_relu(x, slope))",
     )
-    graph.add_argument("variables", nargs="*", type=_assignment, help="values, as in x=2 y=-1")
+    # Read after parsing (_assignments), so a bad one is a one-line error, not a usage text.
+    graph.add_argument("variables", nargs="*", help="values, as in x=2 y=-1")
     graph.add_argument(
         "-o",
         "--output",
@@ -412,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _chain_rule_demo(args.x)
             return 0
         if args.command == "graph":
+            args.variables = _assignments(args.variables)
             _graph(args)
             return 0
         if args.command == "check-engine":

@@ -151,6 +151,23 @@ def test_graph_refuses_malformed_assignments(capsys: pytest.CaptureFixture[str])
     assert "expected name=number, as in x=2" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("y=abc", "y: expected a number, got 'abc'"),
+        ("x:1", "expected name=number, as in x=2, got 'x:1'"),
+    ],
+)
+def test_a_bad_assignment_is_one_clean_line_without_the_usage(
+    argument: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["graph", "x * y", "x=2", argument])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"autograd-lite graph: error: {message}\n"
+
+
 def test_graph_without_graphviz_writes_dot(tmp_path: Path) -> None:
     env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}
     result = subprocess.run(
