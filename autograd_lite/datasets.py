@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from ._common import make_rng
+from ._common import is_int, is_real, make_rng
 
 __all__ = [
     "NAMES_LICENSE",
@@ -39,9 +39,14 @@ T = TypeVar("T")
 
 
 def _check(n: object, noise: object) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+    """A TypeError for ``n`` or ``noise`` of the wrong type, a ValueError for a wrong value."""
+    if not is_int(n):
+        raise TypeError(f"n must be an int >= 2, got {type(n).__name__} {n!r}")
+    if n < 2:
         raise ValueError(f"n must be an int >= 2, got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < math.inf:
+    if not is_real(noise):
+        raise TypeError(f"noise must be a number >= 0, got {type(noise).__name__} {noise!r}")
+    if not 0 <= noise < math.inf:
         raise ValueError(f"noise must be a number >= 0, got {noise!r}")
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._common import is_int
 from .engine import Value, no_grad
 from .functional import value_and_grad
 from .nn import Module
@@ -115,9 +116,15 @@ def _range(function: str, name: str, bounds: object) -> Range:
 
 
 def _count(function: str, name: str, n: object, smallest: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < smallest:
+    """``n`` as an int ≥ ``smallest``: a TypeError for another type (as train's ``steps`` and
+    ``batch_size``), a ValueError for an int that is too small."""
+    if not is_int(n):
+        raise TypeError(
+            f"{function}: {name} must be an integer ≥ {smallest}, got {type(n).__name__} {n!r}"
+        )
+    if n < smallest:
         raise ValueError(f"{function}: {name} must be an integer ≥ {smallest}, got {n!r}")
-    return n
+    return int(n)
 
 
 def _grid(low: float, high: float, n: int) -> list[float]:

@@ -75,6 +75,19 @@ def test_errors(call: Callable[[], Any], message: str) -> None:
         call()
 
 
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: make_moons(10.0), r"n must be an int >= 2, got float 10.0"),
+        (lambda: make_moons("10"), r"n must be an int >= 2, got str '10'"),
+        (lambda: make_moons(10, noise="0.1"), r"noise must be a number >= 0, got str '0.1'"),
+    ],
+)  # fmt: skip
+def test_arguments_of_the_wrong_type_are_type_errors(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
 def test_digits_zero_and_one() -> None:
     X, y = load_digits_binary()
     assert len(X) == len(y) == 360

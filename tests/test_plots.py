@@ -179,6 +179,11 @@ def test_descent_steps_errors() -> None:
         plot_descent_steps(square, [0.5], lr=0.0, x_range=(-1, 1))
     with pytest.raises(ValueError, match="steps must be an integer ≥ 1"):
         plot_descent_steps(square, [0.5], lr=0.1, steps=0, x_range=(-1, 1))
+    # The wrong type is a TypeError, the wrong value a ValueError, as train's steps.
+    with pytest.raises(TypeError, match=r"steps must be an integer ≥ 1, got float 2\.0"):
+        plot_descent_steps(square, [0.5], lr=0.1, steps=2.0, x_range=(-1, 1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="arrows must be an integer ≥ 0, got str '3'"):
+        plot_contours(bowl, (-1, 1), (-1, 1), arrows="3")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="each start must be a finite number"):
         plot_descent_steps(square, ["0.5"], lr=0.1, x_range=(-1, 1))  # type: ignore[list-item]
 

@@ -334,8 +334,8 @@ def test_gradients_colour_the_edges_by_each_weights_gradient() -> None:
         (MLP(2, [3, 1], seed=0), {"show": "grads"}, ValueError,
          r"show must be 'weights' or 'gradients', got 'grads'"),
         (MLP(2, [3, 1], seed=0), {"max_neurons": 1}, ValueError, r"max_neurons must be an int ≥ 2, got 1"),
-        (MLP(2, [3, 1], seed=0), {"max_neurons": 4.0}, ValueError, r"max_neurons must be an int ≥ 2, got 4.0"),
-        (MLP(2, [3, 1], seed=0), {"max_neurons": True}, ValueError, r"max_neurons .* got True"),
+        (MLP(2, [3, 1], seed=0), {"max_neurons": 4.0}, TypeError, r"max_neurons must be an int ≥ 2, got float 4.0"),
+        (MLP(2, [3, 1], seed=0), {"max_neurons": True}, TypeError, r"max_neurons .* got bool True"),
         (MLP(2, [3, 1], seed=0), {"legend": "yes"}, TypeError, r"legend must be True or False, got str"),
     ],
 )  # fmt: skip

@@ -202,7 +202,11 @@ def draw_network(
         )
     if show not in SHOW:
         raise ValueError(f"show must be 'weights' or 'gradients', got {show!r}")
-    if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 2:
+    if isinstance(max_neurons, bool) or not isinstance(max_neurons, numbers.Integral):
+        raise TypeError(
+            f"max_neurons must be an int ≥ 2, got {type(max_neurons).__name__} {max_neurons!r}"
+        )
+    if max_neurons < 2:
         raise ValueError(f"max_neurons must be an int ≥ 2, got {max_neurons!r}")
     if not isinstance(legend, bool):
         raise TypeError(f"legend must be True or False, got {type(legend).__name__}")
