@@ -26,6 +26,9 @@ class Loadable(Protocol):
 
     def _load_into(self: L, path: str | Path) -> L: ...
 
+    @classmethod
+    def _check_file(cls, config: dict[str, Any], stored: object, path: str | Path) -> None: ...
+
 
 L = TypeVar("L", bound=Loadable)
 
@@ -61,6 +64,7 @@ def _load_new(cls: type[L], path: str | Path) -> L:
         raise ValueError(f"{path}: saved from {shorten(saved_from, 60)}, not a {cls.__name__}")
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the file does not record how to build the model; {how}")
+    cls._check_file(config, record.get("parameters"), path)  # before anything is allocated
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .._common import Seed, as_list, is_int, make_rng
 from ..engine import Value, type_name
+from ..engine.value import Constant
 from ..extend import apply
 from ..ops import RULES, Rule
-from .module import Inputs, Module, _shown
+from .module import Inputs, Module, _listing, _shown
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron", "activations"]
 
@@ -102,7 +104,10 @@ def _resolve_activation(activation: str | bool | None, nonlin: bool | None) -> s
 
 def _inputs(module: Module, nin: int, xs: object) -> list[Value]:
     """The inputs of one sample as Values: numbers become leaves labelled x0, x1, ... once,
-    shared by every neuron that reads them."""
+    shared by every neuron that reads them. Such a leaf is nobody's to ask for its gradient
+    (the caller holds the numbers, not the leaf), so it is a constant as the 2 in ``2 * x``
+    is: ``backward()`` still fills in its ``grad`` (pictures show it), but does not refuse
+    the step when ∂L/∂x alone overflows."""
     items = as_list(xs)
     if items is None:
         raise TypeError(
@@ -111,12 +116,16 @@ def _inputs(module: Module, nin: int, xs: object) -> list[Value]:
         )
     if len(items) != nin:
         raise ValueError(f"{module.architecture} expects {nin} inputs, got {len(items)}")
-    return [x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(items)]
+    return [x if isinstance(x, Value) else Constant(x, label=f"x{i}") for i, x in enumerate(items)]
 
 
 class _Dense(Module):
     """What a neuron and a layer share: ``nin`` inputs and one activation, which micrograd's
     ``nonlin`` reads back."""
+
+    @classmethod
+    def _check_file(cls, config: dict[str, Any], stored: object, path: str | Path) -> None:
+        _check_declared_parameters(cls, config, stored, path)
 
     nin: int
     activation: str
@@ -258,6 +267,10 @@ class MLP(Module):
       layer2: Layer(8 → 2, sigmoid: 18 parameters)
     """
 
+    @classmethod
+    def _check_file(cls, config: dict[str, Any], stored: object, path: str | Path) -> None:
+        _check_declared_parameters(cls, config, stored, path)
+
     def __init__(
         self,
         nin: int,
@@ -306,3 +319,139 @@ class MLP(Module):
         for layer in self.layers:  # each layer's output is the next one's checked input
             out = layer._forward(out)
         return out[0] if len(out) == 1 else out
+
+
+# -- model files: a config checked against the stored parameters before anything is built --------
+
+
+def _check_declared_parameters(
+    cls: type[Module], config: dict[str, Any], stored: object, path: str | Path
+) -> None:
+    """Refuse a file whose ``config`` declares another model than its stored parameters make,
+    before anything is built: the count from the sizes' arithmetic, then the names.
+
+    A file declaring ``nin: 1000000`` beside the 13 numbers of a tiny model would otherwise
+    allocate a million-weight model only to find out it does not match. Sizes that are not
+    positive ints are left to the constructor, which refuses them before it allocates. For a
+    class whose construction this cannot foresee (a subclass with its own ``__init__``), the
+    constructor is trusted, and the parameters are checked after it, as before.
+    """
+    if not isinstance(stored, dict):
+        raise ValueError(f"{path}: the 'parameters' field is not a mapping of names to numbers")
+    declared = _declared_sizes(cls, config)
+    if declared is None:
+        return
+    base, sizes = declared
+    count = sum((nin + 1) * nout for _, nin, nout in sizes)
+    if count != len(stored):
+        fields = _oversized_fields(base, config, len(stored))
+        why = (
+            "; ".join(fields)
+            if fields
+            else f"the sizes in fields {', '.join(repr(k) for k in _SIZE_FIELDS[base])} "
+            "do not match the stored parameters"
+        )
+        raise ValueError(
+            f"{path}: the saved config declares {_count_text(count)} parameters "
+            f"({cls.__name__}), but the file's 'parameters' holds {len(stored):,}: {why}; "
+            "refused before building the model"
+        )
+    expected = [
+        name if base is Neuron else f"{prefix}neuron{j}.{name}"
+        for prefix, nin, nout in sizes
+        for j in range(nout)
+        for name in [*(f"w{i}" for i in range(nin)), "b"]
+    ]
+    missing = [name for name in expected if name not in stored]
+    if missing:
+        unexpected = sorted(set(stored) - set(expected), key=str)
+        raise ValueError(
+            f"{path}: the stored parameters do not match the {cls.__name__} its config "
+            f"declares: {_listing('missing', missing)}; "
+            f"{_listing('unexpected', [str(name) for name in unexpected])}; "
+            "refused before building the model"
+        )
+
+
+_SIZE_FIELDS: dict[type[Module], tuple[str, ...]] = {}  # filled in below the classes
+
+
+def _declared_sizes(
+    cls: type[Module], config: dict[str, Any]
+) -> tuple[type[Module], list[tuple[str, int, int]]] | None:
+    """The class among MLP, Layer and Neuron that ``cls`` builds as, and the layers
+    ``cls(**config)`` would build, as (name prefix, inputs, neurons), from the config alone;
+    None where that cannot be foreseen (a class of one's own, or sizes that are not positive
+    ints, which the constructor then refuses)."""
+    base = next((b for b in _SIZE_FIELDS if issubclass(cls, b)), None)
+    if base is None or not _built_as(cls, base):
+        return None
+    if base is Neuron:
+        names: list[object] = [config.get("nin")]
+    elif base is Layer:
+        names = [config.get("nin"), config.get("nout")]
+    else:
+        nouts = config.get("nouts")
+        if not isinstance(nouts, list) or not nouts:
+            return None
+        names = [config.get("nin"), *nouts]
+    if not all(is_int(n) and n >= 1 for n in names):
+        return None
+    ns = [int(n) for n in names]  # type: ignore[call-overload]
+    if base is Neuron:
+        return base, [("", ns[0], 1)]
+    if base is Layer:
+        return base, [("", ns[0], ns[1])]
+    return base, [(f"layer{i}.", ns[i], ns[i + 1]) for i in range(len(ns) - 1)]
+
+
+def _built_as(cls: type[Module], base: type[Module]) -> bool:
+    """Whether ``cls`` builds and names its parameters exactly as ``base`` does."""
+    return (
+        all(
+            getattr(cls, attribute) is getattr(base, attribute)
+            for attribute in (
+                "__init__",
+                "config",
+                "children",
+                "own_parameters",
+                "named_parameters",
+            )
+        )
+        and cls.parameters is Module.parameters
+    )
+
+
+def _oversized_fields(base: type[Module], config: dict[str, Any], stored: int) -> list[str]:
+    """The size fields that alone need more parameters than ``stored``: a neuron of n inputs
+    has n + 1 parameters, a layer of n neurons at least 2n, and so does a list of n layers."""
+    found = []
+    for key in _SIZE_FIELDS[base]:
+        value = config.get(key)
+        if key == "nouts" and isinstance(value, list):
+            if 2 * len(value) > stored:
+                found.append(f"config field 'nouts' lists {len(value):,} layers")
+            for i, n in enumerate(value):
+                if is_int(n) and 2 * n > stored:
+                    found.append(
+                        f"config field 'nouts'[{i}] = {_shown(n)} alone needs at least "
+                        f"{_count_text(2 * n)} parameters"
+                    )
+        elif is_int(value):
+            least = value + 1 if key == "nin" else 2 * value
+            if least > stored:
+                found.append(
+                    f"config field {key!r} = {_shown(value)} alone needs at least "
+                    f"{_count_text(least)} parameters"
+                )
+    return found[:3]
+
+
+def _count_text(n: int) -> str:
+    """``n`` with thousands separators, or its number of digits when it is enormous."""
+    if n.bit_length() <= 200:
+        return f"{n:,}"
+    return f"about 10^{int(n.bit_length() * math.log10(2))}"
+
+
+_SIZE_FIELDS.update({MLP: ("nin", "nouts"), Layer: ("nin", "nout"), Neuron: ("nin",)})

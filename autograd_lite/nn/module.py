@@ -224,6 +224,11 @@ class Module:
     and returns the model; ``MLP.load(path)`` (on the class) builds the model the file was
     saved from and returns it."""
 
+    @classmethod
+    def _check_file(cls, config: dict[str, Any], stored: object, path: str | Path) -> None:
+        """Refuse a model file whose ``config`` cannot back its stored parameters, before the
+        model is built (a class that can foresee its parameters from its config does so)."""
+
     def _load_into(self: M, path: str | Path) -> M:
         """Read parameters written by :meth:`save`; return the model. A file for another
         architecture, or one that is not such a file, raises a ValueError that names the file
