@@ -451,7 +451,8 @@ def _operand(x: object) -> Value | None:
 def required(item: object, expected: str) -> Value:
     """``item`` as an operand (itself, or a constant leaf for a number), or a TypeError that
     says what was ``expected`` and what came."""
-    operand = item if type(item) is Value else _operand(item)  # speed: the common case first
+    # speed: the common cases first (a constant is an input that nn made from a number)
+    operand = item if type(item) is Value or type(item) is Constant else _operand(item)
     if operand is None:
         raise TypeError(f"{expected}, got {type_name(item)} {item!r}")
     return operand
