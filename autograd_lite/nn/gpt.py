@@ -232,11 +232,37 @@ class KVCache:
         return len(self.keys[0]) if self.keys else 0
 
 
-class CausalSelfAttention(Module):
+class _Causal(Module):
+    """What attention and a block share: ``n_embd`` and ``n_head``, and a forward pass over a
+    sequence that runs :meth:`step` position by position with a fresh cache."""
+
+    n_embd: int
+    n_head: int
+
+    def config(self) -> dict[str, Any]:
+        return {"n_embd": self.n_embd, "n_head": self.n_head}
+
+    def summary(self) -> str:
+        return f"{self.n_embd} embd, {self.n_head} heads"
+
+    def __call__(self, xs: Sequence[Sequence[Value | float]]) -> list[list[Value]]:  # type: ignore[override]
+        """Every position of a sequence (one list of ``n_embd`` inputs each), causally."""
+        keys: list[list[Value]] = []
+        values: list[list[Value]] = []
+        return [self.step(_vector(self.architecture, self.n_embd, x), keys, values) for x in xs]
+
+    def step(
+        self, x: list[Value], keys: list[list[Value]], values: list[list[Value]]
+    ) -> list[Value]:
+        """The output at one position, with this layer's cache of keys and values."""
+        raise NotImplementedError
+
+
+class CausalSelfAttention(_Causal):
     """Multi-head self-attention: per head, softmax(q·kₜ/√d) over the cached positions t weighs
     their values; the heads' outputs, side by side, go through ``wo``.
 
-    ``attend(x, keys, values)`` takes one position's input and that layer's cache (to which it
+    ``step(x, keys, values)`` takes one position's input and that layer's cache (to which it
     appends this position's key and value) and returns the output; after it,
     :attr:`last_weights` holds each head's attention weights (floats, one per cached position).
     """
@@ -268,19 +294,7 @@ class CausalSelfAttention(Module):
     def children(self) -> list[tuple[str, Module]]:
         return [("wq", self.wq), ("wk", self.wk), ("wv", self.wv), ("wo", self.wo)]
 
-    def config(self) -> dict[str, Any]:
-        return {"n_embd": self.n_embd, "n_head": self.n_head}
-
-    def summary(self) -> str:
-        return f"{self.n_embd} embd, {self.n_head} heads"
-
-    def __call__(self, xs: Sequence[Sequence[Value | float]]) -> list[list[Value]]:  # type: ignore[override]
-        """Every position of a sequence (one list of ``n_embd`` inputs each), causally."""
-        keys: list[list[Value]] = []
-        values: list[list[Value]] = []
-        return [self.attend(_vector(self.architecture, self.n_embd, x), keys, values) for x in xs]
-
-    def attend(
+    def step(
         self, x: list[Value], keys: list[list[Value]], values: list[list[Value]]
     ) -> list[Value]:
         """The output at one position; appends its key and value to ``keys`` and ``values``."""
@@ -342,7 +356,7 @@ def _softmax(logits: list[Value], scope: str) -> list[Value]:
     return weights
 
 
-class Block(Module):
+class Block(_Causal):
     """A transformer block: x + attention(rmsnorm(x)), then x + MLP(rmsnorm(x)), the MLP being
     ``fc1`` (n_embd → 4·n_embd), ReLU, ``fc2`` (back to n_embd)."""
 
@@ -357,23 +371,12 @@ class Block(Module):
     def children(self) -> list[tuple[str, Module]]:
         return [("attn", self.attn), ("fc1", self.fc1), ("fc2", self.fc2)]
 
-    def config(self) -> dict[str, Any]:
-        return {"n_embd": self.n_embd, "n_head": self.n_head}
-
-    def summary(self) -> str:
-        return f"{self.n_embd} embd, {self.n_head} heads"
-
-    def __call__(self, xs: Sequence[Sequence[Value | float]]) -> list[list[Value]]:  # type: ignore[override]
-        """Every position of a sequence, causally."""
-        keys: list[list[Value]] = []
-        values: list[list[Value]] = []
-        return [self.step(_vector(self.architecture, self.n_embd, x), keys, values) for x in xs]
-
     def step(
         self, x: list[Value], keys: list[list[Value]], values: list[list[Value]]
     ) -> list[Value]:
-        """The block's output at one position, with this layer's cache (see ``attend``)."""
-        attended = self.attn.attend(rmsnorm(x), keys, values)
+        """The block's output at one position, with this layer's cache (as
+        :meth:`CausalSelfAttention.step`)."""
+        attended = self.attn.step(rmsnorm(x), keys, values)
         x = [a + b for a, b in zip(attended, x, strict=True)]
         hidden = [h.relu() for h in self.fc1._forward(rmsnorm(x))]
         return [a + b for a, b in zip(self.fc2._forward(hidden), x, strict=True)]
