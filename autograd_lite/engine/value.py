@@ -15,9 +15,9 @@ from typing import Any
 from ..errors import DomainError
 from ..ops import MATH_FUNCTIONS, RULES, FloatMath, Rule
 from .checks import describe, real, refuse_arguments, type_name
-from .graph import backprop, check_finite, depending_on, topological_order
+from .graph import backprop, backprop_in_place, check_finite, depending_on, topological_order
 from .micrograd import MicrogradNames
-from .mode import enable_grad, grad_mode
+from .mode import enable_grad, grad_mode, paused
 from .number import NumberManners
 
 __all__ = [
@@ -74,7 +74,7 @@ def _fast_operator(rule: Rule, reflected: bool) -> Callable[[Value, object], Val
         node._grad = 0.0
         node.label = ""
         node.scope = ""
-        if grad_mode.enabled:
+        if not paused.count or grad_mode.enabled:  # speed: engine/mode.py says why
             node.parents = (b, self) if reflected else (self, b)
             node.op_args, node._rule = (), rule
         else:
@@ -390,12 +390,14 @@ class Value(NumberManners, MicrogradNames):
         >>> y.backward(); x.grad   # a second pass on the same graph adds again
         12.0
         """
-        order, grads = backprop(
-            self, real(seed, op="backward", what="seed"), float_local, floats=True
-        )
+        seed = real(seed, op="backward", what="seed")
+        if backprop_in_place(self, seed, float_local):
+            return
+        # A gradient overflowed (or only a constant's did, which is allowed): every grad is as
+        # it was; the checked pass finds the op to blame, or lets the constant keep its inf.
+        order, grads = backprop(self, seed, float_local, floats=True)
         check_finite(order, grads, float_local, _variables)
-        # Only now that no gradient overflowed: the nodes' grads, as the semantics say.
-        for node in order:
+        for node in order:  # only a constant's gradient overflowed: the grads, as above
             if node._rule is None:
                 node._grad += grads[node]
             else:
@@ -496,7 +498,7 @@ def _record(
     node._grad = 0.0
     node.label = ""
     node.scope = ""
-    if grad_mode.enabled:
+    if not paused.count or grad_mode.enabled:  # speed: engine/mode.py says why
         node.parents, node.op_args, node._rule = operands, params, rule
     else:
         node.parents, node.op_args, node._rule = (), (), None
