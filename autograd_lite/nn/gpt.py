@@ -388,7 +388,7 @@ class GPT(Module):
     ``model(tokens)`` returns one row of ``vocab_size`` logits per position: row t scores the
     token that follows ``tokens[: t + 1]``. Afterwards :attr:`last_attention` holds the attention
     weights of that pass: ``[layer][head][query]`` is a list of floats over key positions
-    0..query (what :func:`autograd_lite.plots.attention_heatmap` draws).
+    0..query (what :func:`autograd_lite.plots.plot_attention` draws).
 
     ``step(token, pos, cache)`` computes one position with a :class:`KVCache`, as generation
     does (:func:`sample`).
