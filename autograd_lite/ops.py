@@ -18,6 +18,10 @@ A third reader, :mod:`autograd_lite.compiler`, calls ``forward`` and ``local`` w
 build Python source text (``SourceMath``), and so writes a graph's backward pass as code from
 these same rules.
 
+Why this file is over 500 lines: it is the one table of derivatives, which the brief wants in
+one place; each rule is a few lines (forward, local, formula, facts), and the facts' types live
+in :mod:`autograd_lite.facts`.
+
 ``local(m, out, *inputs, *params)`` receives ``out``, the op's own result, because several
 derivatives are cheapest in terms of it: (eˣ)' = eˣ, tanh' = 1 − tanh², σ' = σ(1 − σ).
 

@@ -1,8 +1,13 @@
 """The Value: a number that records the graph of the ops that produced it.
 
-Every op goes through :func:`apply`, which runs the rule's forward function, refuses a result
-that is not a finite float (naming the op and its operands) and records the new node with its
-rule and its parents, in order. ``backward()`` hands the graph to :mod:`.graph`'s walk.
+Every op goes through :func:`apply_rule`, which runs the rule's forward function, refuses a
+result that is not a finite float (naming the op and its operands) and records the new node with
+its rule and its parents, in order; + and × take a fast path that gives the same node (_FAST
+below). ``backward()`` hands the graph to :mod:`.graph`'s walk.
+
+Why this file is over 500 lines: it is the one class users hold, with one short method per op
+of the table (each a docstring with its example), and the few functions that make its nodes;
+the graph walk, the checks, the grad mode and micrograd's names live beside it.
 """
 
 from __future__ import annotations
