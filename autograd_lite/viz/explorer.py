@@ -37,7 +37,8 @@ from xml.etree import ElementTree
 
 from ..engine import Value, rule_of, topological_order, type_name
 from .frames import BackwardStep, backward_frames, backward_steps
-from .graph import DEFAULT_MAX_NODES, bracketed, input_name
+from .graph.labels import bracketed, input_name
+from .graph.scene import DEFAULT_MAX_NODES
 from .render import layout
 from .style import ROLE_COLOURS, clean_text, node_names, number, role
 

@@ -29,23 +29,19 @@ from ..engine import (
     type_name,
 )
 from ..engine.value import Constant
-from .graph import (
-    DEFAULT_MAX_NODES,
+from .graph.labels import (
+    HIGHLIGHT,
     MAX_ROWS,
-    RANKDIRS,
-    WIDTH_BUDGET,
     Box,
-    Drawing,
     Row,
-    Scene,
     box_label,
     bracketed,
-    choose_rankdir,
     derivative_text,
-    estimate_width,
     operand_names,
-    render,
 )
+from .graph.layout import RANKDIRS, WIDTH_BUDGET, choose_rankdir, estimate_width
+from .graph.scene import DEFAULT_MAX_NODES, Scene
+from .render import Drawing, render
 from .style import number
 
 __all__ = [
@@ -198,9 +194,9 @@ class BackwardFrames(Sequence[Drawing]):
             if node.parents:
                 box.rows = self._rows(node, i, current)
             if current is not None and current.node == i:
-                box.fill, box.border = "#fdae6b", "#d94801"  # the same border width: no shift
+                box.fill, box.border = "#fdae6b", HIGHLIGHT  # the same border width: no shift
             elif i in receiving:
-                box.fill, box.border = "#fee6ce", "#d94801"
+                box.fill, box.border = "#fee6ce", HIGHLIGHT
             boxes.append(box)
         return boxes
 
@@ -221,7 +217,7 @@ class BackwardFrames(Sequence[Drawing]):
             for j in range(len(node.parents)):
                 attrs = {"id": f"e{i}_{j}"}
                 if i == current:
-                    attrs.update(color="#d94801", penwidth="2.5")
+                    attrs.update(color=HIGHLIGHT, penwidth="2.5")
                 graph.edge(scene.tail(graph, i, j), scene.head(i, j, self._rankdir, True), **attrs)
         return graph
 
