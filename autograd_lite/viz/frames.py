@@ -42,7 +42,7 @@ from .graph.labels import (
 from .graph.layout import RANKDIRS, WIDTH_BUDGET, choose_rankdir, estimate_width
 from .graph.scene import DEFAULT_MAX_NODES, Scene
 from .render import Drawing, render
-from .style import number
+from .style import Parameters, number
 
 __all__ = [
     "BackwardFrames",
@@ -281,6 +281,7 @@ def backward_frames(
     rankdir: str = "auto",
     max_nodes: int = DEFAULT_MAX_NODES,
     width_budget: float = WIDTH_BUDGET,
+    parameters: Parameters = None,
 ) -> BackwardFrames:
     """The backward pass of ``root`` as a sequence of drawings, one per step, laid out alike.
 
@@ -293,13 +294,14 @@ def backward_frames(
     ``rankdir="auto"`` lays the frames out left to right when they fit ``width_budget`` points
     (a notebook's width), else top to bottom. Frames are built when they are indexed or
     iterated, so a graph of a thousand nodes costs nothing until its frames are drawn.
+    ``parameters`` (a module, or a list of Values) are drawn as parameters, as for draw_graph.
     Raises what ``root.backward(seed)`` would raise.
     """
     if rankdir not in RANKDIRS:
         raise ValueError(
             f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, got {rankdir!r}"
         )
-    scene = Scene(root, max_nodes=max_nodes, caller="backward_frames")
+    scene = Scene(root, max_nodes=max_nodes, caller="backward_frames", parameters=parameters)
     steps = backward_steps(root, seed)
     return BackwardFrames(scene, steps, rankdir, width_budget)
 

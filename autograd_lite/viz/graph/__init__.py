@@ -33,6 +33,7 @@ from ..render import (
     GraphvizNotFoundError,
     render,
 )
+from ..style import Parameters
 from .layout import RANKDIRS
 from .layout import choose_rankdir as choose_rankdir  # its old home, which tests import
 from .scene import DEFAULT_MAX_NODES, Scene
@@ -61,6 +62,7 @@ def draw_graph(
     clusters: bool = True,
     legend: bool = True,
     max_nodes: int = DEFAULT_MAX_NODES,
+    parameters: Parameters = None,
 ) -> Drawing:
     """The computation graph of ``root`` as a Graphviz digraph (DOT text in ``.source``).
 
@@ -80,12 +82,25 @@ def draw_graph(
         legend: a key under the picture: what the colours, rows and widths mean, and what
             "grad" is the derivative of.
         max_nodes: refuse drawings with more boxes than this, counted after collapsing.
+        parameters: a module (or a list of Values) whose parameters are drawn as parameters
+            (their colour, tooltip and legend entry). Without it, the leaves that an nn module
+            stamped with its place in a model (``Value.scope``: inside an MLP, a GPT, a Layer)
+            are; a bare ``Neuron`` or ``Linear`` has no place to stamp, so say
+            ``parameters=neuron``.
 
     Box ids follow the topological order (``n0``, ``n1``, …; the edge from operand j of box k
     is ``e{k}_{j}``), so the same graph gives the same DOT text on every run. Before any
     backward pass (the root's gradient is still 0), boxes say "grad ?" and the legend says
     the gradients are not computed yet. A value used by many ops far apart (x in x + x + … + x)
     is drawn once in full and as a small copy beside each far use, which keeps ``dot`` fast.
+
+    >>> from autograd_lite.nn import Neuron
+    >>> neuron = Neuron(2, seed=0)
+    >>> out = neuron([1.0, 2.0])
+    >>> 'tooltip="input w0' in draw_graph(out).source            # no scope: taken for an input
+    True
+    >>> 'tooltip="parameter w0' in draw_graph(out, parameters=neuron).source
+    True
     """
     if rankdir not in RANKDIRS:
         raise ValueError(
@@ -95,7 +110,7 @@ def draw_graph(
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"highlight must be a Value, got {type_name(highlight)}")
-    scene = Scene(root, collapse=collapse, max_nodes=max_nodes)
+    scene = Scene(root, collapse=collapse, max_nodes=max_nodes, parameters=parameters)
     return scene.draw(
         rankdir=rankdir,
         edge_derivatives=edge_derivatives,

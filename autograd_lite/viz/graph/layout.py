@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 import graphviz
@@ -134,13 +134,14 @@ def emit_clusters(graph: graphviz.Digraph, lines: dict[str, list[str]], clusters
 # -- collapsing modules ---------------------------------------------------------------------------
 
 
-def _samples(order: Sequence[Value]) -> dict[int, int]:
-    """For each node, the first input leaf (a leaf outside any module) it depends on, as its
-    position in ``order``: nodes of one sample share it, so each sample collapses apart."""
+def _samples(order: Sequence[Value], parameters: Container[int]) -> dict[int, int]:
+    """For each node, the first input leaf (a leaf outside any module, not one of
+    ``parameters``) it depends on, as its position in ``order``: nodes of one sample share it,
+    so each sample collapses apart."""
     first: dict[int, int] = {}
     for k, node in enumerate(order):
         if not node.parents:
-            if not node.scope:
+            if not node.scope and id(node) not in parameters:
                 first[id(node)] = k
             continue
         found = [first[id(p)] for p in node.parents if id(p) in first]
@@ -149,14 +150,17 @@ def _samples(order: Sequence[Value]) -> dict[int, int]:
     return first
 
 
-def groups(order: Sequence[Value], collapse: str | None) -> dict[int, str]:
+def groups(
+    order: Sequence[Value], collapse: str | None, parameters: Container[int] = frozenset()
+) -> dict[int, str]:
     """The summary box each collapsed node folds into, by the node's id: its scope cut to a
     neuron (``collapse="neuron"``) or a layer (``"layer"``), with the sample when there are
-    several; nothing for ``collapse=None``."""
+    several (told apart by the inputs they depend on: leaves that are not ``parameters``, by
+    id, and have no scope); nothing for ``collapse=None``."""
     if collapse is None:
         return {}
     depth = {"layer": 1, "neuron": 2}[collapse]
-    sample_of = _samples(order)
+    sample_of = _samples(order, parameters)
     keys: dict[int, tuple[str, int]] = {}
     for node in order:
         parts = node.scope.split(".") if node.scope else []

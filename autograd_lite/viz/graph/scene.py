@@ -27,10 +27,12 @@ from ...engine import Value, local_derivatives, rule_of, topological_order, type
 from ..render import Drawing, GraphTooLargeError
 from ..style import (
     ROLE_COLOURS,
+    Parameters,
     clean_text,
     gradient_colour,
     node_names,
     number,
+    parameter_ids,
     role,
 )
 from .labels import (
@@ -77,16 +79,20 @@ class Scene:
         collapse: str | None = None,
         max_nodes: int = DEFAULT_MAX_NODES,
         caller: str = "draw_graph",
+        parameters: Parameters = None,
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"{caller} needs a Value, got {type_name(root)}")
+        # Leaves an nn module stamped with its scope are parameters anyway; these are the
+        # others (a bare Neuron's, a module of one's own): only the module knows them.
+        self.parameters = parameter_ids(parameters, caller)
         if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
             raise ValueError(f"{caller}: max_nodes must be a whole number >= 1, got {max_nodes!r}")
         self.root = root
         order = topological_order(root)
         self.order = order
         self.index = {id(node): k for k, node in enumerate(order)}
-        self.group = groups(order, collapse)
+        self.group = groups(order, collapse, self.parameters)
         self.rank = ranks(order)
         self.copied = self._copied_edges()
         boxes = sum(1 for node in order if id(node) not in self.group)
@@ -139,6 +145,10 @@ class Scene:
     def name(self, node: Value) -> str:
         return self.names[self.index[id(node)]]
 
+    def role(self, node: Value) -> str:
+        """Output, intermediate, parameter, input or constant (:func:`~..style.role`)."""
+        return role(node, self.root, self.parameters)
+
     def group_of(self, k: int) -> dict[str, str]:
         """The ``group`` attribute of box k, if it is part of a chain."""
         return {"group": self.chains[k]} if k in self.chains else {}
@@ -148,7 +158,7 @@ class Scene:
 
     def box(self, node: Value, *, color_gradients: bool = False, scale: float = 0.0) -> Box:
         """The box of ``node`` as draw_graph shows it (no rows: the caller adds them)."""
-        part = role(node, self.root)
+        part = self.role(node)
         fill = ROLE_COLOURS[part]
         dashed = False
         if color_gradients and self.has_grads:
@@ -166,7 +176,7 @@ class Scene:
 
     def tooltip(self, node: Value) -> str:
         """Full precision, for hovering in an SVG."""
-        part = role(node, self.root)
+        part = self.role(node)
         grad = repr(node.grad) if self.has_grads else "not computed yet"
         text = f"{part} {clean_text(self.name(node), 200)}: data = {node.data!r}, grad = {grad}"
         if node.parents:
@@ -384,7 +394,7 @@ class Scene:
                     f"|grad| = {html.escape(number(scale))}; dashed border: gradient exactly 0"
                 )
             else:
-                present = {role(n, self.root) for n in self.order if id(n) not in self.group}
+                present = {self.role(n) for n in self.order if id(n) not in self.group}
                 swatch = (
                     '<td bgcolor="{}" border="1" fixedsize="true" width="92" height="18">{}</td>'
                 )
