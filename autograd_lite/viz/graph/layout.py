@@ -3,10 +3,12 @@ column each box roughly falls in, the clusters of nn modules, which nodes fold i
 summary box of a neuron or layer, and the order of those summaries.
 
 >>> from autograd_lite import Value, topological_order
+>>> from autograd_lite.viz.style import node_names
 >>> x = Value(2.0, label="x")
 >>> order = topological_order((x**2 + 1) ** 3)
->>> list(ranks(order).values())     # the constant 1 goes in x²'s column, just before its use
-[3, 2, 1, 1, 0]
+>>> column = ranks(order)
+>>> {name: column[id(node)] for name, node in zip(node_names(order), order)}
+{'x': 0, 'x²': 1, '1': 1, 'x² + 1': 2, '(x² + 1)³': 3}
 >>> sorted(["neuron10", "neuron2"], key=natural_key)
 ['neuron2', 'neuron10']
 """
