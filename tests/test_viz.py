@@ -17,7 +17,7 @@ from autograd_lite import DomainError, Value
 from autograd_lite.datasets import make_moons
 from autograd_lite.expr import parse_expression
 from autograd_lite.losses import hinge
-from autograd_lite.nn import MLP
+from autograd_lite.nn import MLP, Layer, Linear, Neuron
 from autograd_lite.viz import (
     INSTALL_HELP,
     GraphTooLargeError,
@@ -30,7 +30,7 @@ from autograd_lite.viz import (
 )
 from autograd_lite.viz import frames as frames_module
 from autograd_lite.viz.graph import Scene, choose_rankdir
-from autograd_lite.viz.style import clean_text, node_names
+from autograd_lite.viz.style import ROLE_COLOURS, clean_text, node_names
 
 
 def _chain() -> Value:
@@ -219,6 +219,104 @@ def test_gradient_colours_legend_and_dead_relu() -> None:
     assert "full colour at |grad| = 1" in source
     assert 'style="rounded,dashed"' in _node_line(source, "n2")  # x·3
     assert 'style="rounded"' in _node_line(source, "n0")  # x: gradient 1
+
+
+# -- parameters of any module -------------------------------------------------------------------
+
+PARAMETER_FILL = ROLE_COLOURS["parameter"]
+INPUT_FILL = ROLE_COLOURS["input"]
+
+
+def _bare_neuron() -> tuple[Neuron, Value]:
+    neuron = Neuron(3, "tanh", seed=1)
+    out = neuron([1.0, -0.5, 2.0])
+    out.backward()
+    return neuron, out
+
+
+def _leaf_boxes(source: str, root: Value) -> dict[str, str]:
+    """The DOT line of each labelled leaf's box, by label (box k is node k of the order)."""
+    order = Scene(root).order
+    return {
+        node.label: _node_line(source, f"n{k}")
+        for k, node in enumerate(order)
+        if not node.parents and node.label
+    }
+
+
+def _assert_drawn_as_parameters(source: str, root: Value, parameters: list[Value]) -> None:
+    boxes = _leaf_boxes(source, root)
+    names = {p.label for p in parameters}
+    assert names and names <= set(boxes)
+    for label, line in boxes.items():
+        part = "parameter" if label in names else "input"
+        assert f'bgcolor="{ROLE_COLOURS[part]}"' in line, label
+        assert f'tooltip="{part} {label}: data = ' in line, label
+    assert ">parameter</td>" in source and ">input</td>" in source  # the legend's swatches
+
+
+def test_a_bare_neurons_weights_and_bias_are_drawn_as_parameters() -> None:
+    neuron, out = _bare_neuron()
+    assert all(not p.scope for p in neuron.parameters())  # no place in a model to go by
+    source = draw_graph(out, parameters=neuron).source
+    _assert_drawn_as_parameters(source, out, neuron.parameters())
+    assert [*_leaf_boxes(source, out)] == ["w0", "x0", "w1", "x1", "w2", "x2", "b"]
+    # A list of Values says the same as the module; the inputs stay inputs.
+    assert draw_graph(out, parameters=neuron.parameters()).source == source
+    assert draw_graph(out, parameters=neuron.w).source.count(f'bgcolor="{PARAMETER_FILL}"') == 4
+
+
+def test_a_bare_layers_parameters_are_parameters_with_or_without_saying_so() -> None:
+    layer = Layer(3, 2, "tanh", seed=2)
+    out = sum(layer([1.0, -0.5, 2.0]))
+    assert isinstance(out, Value)
+    out.backward()
+    source = draw_graph(out).source  # its neurons stamp their scope: neuron0, neuron1
+    _assert_drawn_as_parameters(source, out, layer.parameters())
+    assert draw_graph(out, parameters=layer).source == source
+    assert source.count(f'bgcolor="{PARAMETER_FILL}"') == 8 + 1  # 2 × (3 w + b), the swatch
+
+
+def test_a_bare_gpt_linear_draws_its_weights_as_parameters() -> None:
+    linear = Linear(3, 1, seed=0)
+    out = linear([1.0, 2.0, 3.0])[0]
+    out.backward()
+    source = draw_graph(out, parameters=linear).source
+    _assert_drawn_as_parameters(source, out, linear.parameters())
+
+
+def test_unscoped_parameters_do_not_merge_the_samples_that_share_them() -> None:
+    # scale is a parameter of one's own, read by every sample first: taken for an input, it
+    # would make every node look like one sample's.
+    layer = Layer(2, 2, "tanh", seed=0)
+    scale = Value(0.5, label="scale")
+    loss = sum(sum(layer([scale * x for x in xs])) for xs in ([1.0, 2.0], [3.0, -1.0]))
+    assert isinstance(loss, Value)
+    loss.backward()
+    source = draw_graph(loss, collapse="layer", parameters=[scale]).source
+    summaries = set(re.findall(r"<b>(neuron0[^<]*)</b>", source))
+    assert summaries == {"neuron0 · sample 0", "neuron0 · sample 1", "neuron0 · parameters"}
+
+
+def test_parameters_must_be_a_module_or_values() -> None:
+    _, out = _bare_neuron()
+    refusal = "^draw_graph: parameters must be a Module or a list of Values, got {}$"
+    for bad, shown in ((3.0, "float"), ([out, "w"], "str at index 1"), (out, "Value")):
+        with pytest.raises(TypeError, match=refusal.format(shown)):
+            draw_graph(out, parameters=bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^backward_frames: parameters must be"):
+        backward_frames(out, parameters=1)  # type: ignore[arg-type]
+
+
+def test_backward_frames_fill_a_bare_neurons_parameters_as_parameters() -> None:
+    neuron, out = _bare_neuron()
+    frames = backward_frames(out, parameters=neuron)
+    order = Scene(out).order
+    for k, node in enumerate(order):  # frame 1: the output passes to w·x + b, not further
+        if node.label:
+            part = "parameter" if node.label[0] in "wb" else "input"
+            assert f'bgcolor="{ROLE_COLOURS[part]}"' in _node_line(frames[1].source, f"n{k}")
+    assert f'bgcolor="{PARAMETER_FILL}"' not in backward_frames(out)[1].source
 
 
 # -- layout --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from autograd_lite import Value
 from autograd_lite.errors import DomainError
+from autograd_lite.nn import Neuron
 from autograd_lite.viz import (
     Explorer,
     GraphTooLargeError,
@@ -22,6 +23,7 @@ from autograd_lite.viz import (
     explore,
 )
 from autograd_lite.viz.explorer import explorer_data
+from autograd_lite.viz.style import ROLE_COLOURS
 from tests.examples import cube
 
 
@@ -125,6 +127,24 @@ def test_many_operands_are_cut_short_in_the_caption_and_listed_in_full() -> None
     step = explorer_data(total)["steps"][1]
     assert "… (2 more, listed below)" in step["caption"]
     assert len(step["passed"]) == 6
+
+
+def test_a_bare_neurons_parameters_are_parameters_in_the_data_and_the_legend() -> None:
+    neuron = Neuron(3, "tanh", seed=1)
+    out = neuron([1.0, -0.5, 2.0])
+    roles = {n["name"]: n["role"] for n in explorer_data(out, parameters=neuron)["nodes"]}
+    assert {name: roles[name] for name in ("w0", "x0", "w1", "x1", "w2", "x2", "b")} == {
+        "w0": "parameter", "x0": "input", "w1": "parameter", "x1": "input",
+        "w2": "parameter", "x2": "input", "b": "parameter",
+    }  # fmt: skip
+    assert explorer_data(out, parameters=neuron.parameters()) == explorer_data(
+        out, parameters=neuron
+    )
+    page = explore(out, parameters=neuron).html()
+    assert f'background:{ROLE_COLOURS["parameter"]}"></span>parameter</span>' in page
+    assert "></span>parameter</span>" not in explore(out).html()
+    with pytest.raises(TypeError, match=r"^explore: parameters must be a Module or a list"):
+        explore(out, parameters=2.0)  # type: ignore[arg-type]
 
 
 # -- the page ----------------------------------------------------------------------------------

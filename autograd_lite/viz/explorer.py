@@ -37,9 +37,10 @@ from xml.etree import ElementTree
 
 from ..engine import Value, rule_of, topological_order, type_name
 from .frames import BackwardStep, backward_frames, backward_steps
-from .graph import DEFAULT_MAX_NODES, bracketed, input_name
+from .graph.labels import bracketed, input_name
+from .graph.scene import DEFAULT_MAX_NODES
 from .render import layout
-from .style import ROLE_COLOURS, clean_text, node_names, number, role
+from .style import ROLE_COLOURS, Parameters, clean_text, node_names, number, parameter_ids, role
 
 __all__ = ["Explorer", "explore", "explorer_data"]
 
@@ -59,18 +60,22 @@ def _receivers(node: Value, names: list[str], index: dict[int, int]) -> list[str
     return result
 
 
-def explorer_data(root: Value, seed: float = 1.0) -> dict[str, Any]:
+def explorer_data(
+    root: Value, seed: float = 1.0, *, parameters: Parameters = None
+) -> dict[str, Any]:
     """What the explorer of ``root`` shows, as JSON-ready data: every number already written
     (four significant digits where it is drawn, ``repr`` where it is read in full).
 
     ``nodes`` follow :func:`~autograd_lite.engine.topological_order` (box ``k`` of the drawing is
     node ``k``); ``steps`` follow :func:`~autograd_lite.viz.backward_steps`: step 0 is the seed,
     and each later step passes local derivative × gradient from one node to its operands. A
-    node's ``complete`` is the step after which its gradient is final. Raises what
-    ``root.backward(seed)`` would raise.
+    node's ``complete`` is the step after which its gradient is final; its ``role`` is what
+    :func:`~autograd_lite.viz.style.role` calls it, ``parameters`` (a module, or a list of
+    Values) included. Raises what ``root.backward(seed)`` would raise.
     """
     if not isinstance(root, Value):
         raise TypeError(f"explorer_data needs a Value, got {type_name(root)}")
+    module_parameters = parameter_ids(parameters, "explorer_data")
     steps = backward_steps(root, seed)
     order = topological_order(root)
     index = {id(node): k for k, node in enumerate(order)}
@@ -122,7 +127,7 @@ def explorer_data(root: Value, seed: float = 1.0) -> dict[str, Any]:
     for k, node in enumerate(order):
         entry: dict[str, Any] = {
             "name": names[k],
-            "role": role(node, root),
+            "role": role(node, root, module_parameters),
             "data": repr(node.data),
             "grad": repr(running[k]),
             "complete": complete[k],
@@ -322,6 +327,7 @@ def explore(
     rankdir: str = "auto",
     max_nodes: int = DEFAULT_MAX_NODES,
     timeout: float = 60.0,
+    parameters: Parameters = None,
 ) -> Explorer:
     """An interactive page to step through the backward pass of ``root``.
 
@@ -337,6 +343,8 @@ def explore(
         rankdir: ``"auto"``, ``"LR"``, ``"TB"``, ``"RL"`` or ``"BT"``, as for draw_graph.
         max_nodes: refuse graphs with more boxes than this (:class:`GraphTooLargeError`).
         timeout: seconds Graphviz may take to lay the graph out (TimeoutError after).
+        parameters: a module (or a list of Values) whose parameters are shown as parameters,
+            as for draw_graph.
 
     Raises TypeError if ``root`` is not a Value, what ``root.backward(seed)`` would raise for a
     bad seed, and :class:`GraphvizNotFoundError` (with install commands) without ``dot``.
@@ -358,12 +366,18 @@ def explore(
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore needs a Value, got {type_name(root)}")
+    parameter_ids(parameters, "explore")  # refused here, in the name of what was called
     # The graph shares the page with the controls and panels: a narrower width than a
     # notebook's keeps its text readable (about 650 px of graph area).
     frame = backward_frames(
-        root, seed=seed, rankdir=rankdir, max_nodes=max_nodes, width_budget=480.0
+        root,
+        seed=seed,
+        rankdir=rankdir,
+        max_nodes=max_nodes,
+        width_budget=480.0,
+        parameters=parameters,
     )[0]
     frame.attr(label="")  # the page has its own caption, under the graph
-    data = explorer_data(root, seed)
+    data = explorer_data(root, seed, parameters=parameters)
     svg = layout(frame, "svg", timeout=timeout).decode("utf-8")
     return Explorer(_inline_svg(svg), data)

@@ -29,24 +29,20 @@ from ..engine import (
     type_name,
 )
 from ..engine.value import Constant
-from .graph import (
-    DEFAULT_MAX_NODES,
+from .graph.labels import (
+    HIGHLIGHT,
     MAX_ROWS,
-    RANKDIRS,
-    WIDTH_BUDGET,
     Box,
-    Drawing,
     Row,
-    Scene,
     box_label,
     bracketed,
-    choose_rankdir,
     derivative_text,
-    estimate_width,
     operand_names,
-    render,
 )
-from .style import number
+from .graph.layout import RANKDIRS, WIDTH_BUDGET, choose_rankdir, estimate_width
+from .graph.scene import DEFAULT_MAX_NODES, Scene
+from .render import Drawing, render
+from .style import Parameters, number
 
 __all__ = [
     "BackwardFrames",
@@ -198,9 +194,9 @@ class BackwardFrames(Sequence[Drawing]):
             if node.parents:
                 box.rows = self._rows(node, i, current)
             if current is not None and current.node == i:
-                box.fill, box.border = "#fdae6b", "#d94801"  # the same border width: no shift
+                box.fill, box.border = "#fdae6b", HIGHLIGHT  # the same border width: no shift
             elif i in receiving:
-                box.fill, box.border = "#fee6ce", "#d94801"
+                box.fill, box.border = "#fee6ce", HIGHLIGHT
             boxes.append(box)
         return boxes
 
@@ -221,7 +217,7 @@ class BackwardFrames(Sequence[Drawing]):
             for j in range(len(node.parents)):
                 attrs = {"id": f"e{i}_{j}"}
                 if i == current:
-                    attrs.update(color="#d94801", penwidth="2.5")
+                    attrs.update(color=HIGHLIGHT, penwidth="2.5")
                 graph.edge(scene.tail(graph, i, j), scene.head(i, j, self._rankdir, True), **attrs)
         return graph
 
@@ -285,6 +281,7 @@ def backward_frames(
     rankdir: str = "auto",
     max_nodes: int = DEFAULT_MAX_NODES,
     width_budget: float = WIDTH_BUDGET,
+    parameters: Parameters = None,
 ) -> BackwardFrames:
     """The backward pass of ``root`` as a sequence of drawings, one per step, laid out alike.
 
@@ -297,13 +294,14 @@ def backward_frames(
     ``rankdir="auto"`` lays the frames out left to right when they fit ``width_budget`` points
     (a notebook's width), else top to bottom. Frames are built when they are indexed or
     iterated, so a graph of a thousand nodes costs nothing until its frames are drawn.
+    ``parameters`` (a module, or a list of Values) are drawn as parameters, as for draw_graph.
     Raises what ``root.backward(seed)`` would raise.
     """
     if rankdir not in RANKDIRS:
         raise ValueError(
             f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, got {rankdir!r}"
         )
-    scene = Scene(root, max_nodes=max_nodes, caller="backward_frames")
+    scene = Scene(root, max_nodes=max_nodes, caller="backward_frames", parameters=parameters)
     steps = backward_steps(root, seed)
     return BackwardFrames(scene, steps, rankdir, width_budget)
 

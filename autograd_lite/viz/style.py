@@ -20,20 +20,24 @@ replaced and long text cut with an ellipsis.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
+from typing import TypeAlias
 
-from ..engine import Value, rule_of
+from ..engine import Value, rule_of, type_name
 from ..facts import ATOM, SUM
+from ..nn import Module
 
 __all__ = [
     "GRADIENT_NEGATIVE",
     "GRADIENT_POSITIVE",
     "LABEL_LIMIT",
     "ROLE_COLOURS",
+    "Parameters",
     "clean_text",
     "gradient_colour",
     "node_names",
     "number",
+    "parameter_ids",
     "role",
 ]
 
@@ -75,14 +79,63 @@ def clean_text(text: str, limit: int = LABEL_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def role(node: Value, root: Value) -> str:
-    """``"output"``, ``"intermediate"``, ``"parameter"`` (a leaf of an nn module), ``"input"``
-    (a labelled leaf) or ``"constant"`` (an unlabelled leaf)."""
+Parameters: TypeAlias = Module | Iterable[Value] | None
+"""What a picture is told are parameters: a module (its ``parameters()``), some Values, or
+None (only the leaves an nn module stamped with its scope)."""
+
+
+def parameter_ids(parameters: Parameters, caller: str) -> frozenset[int]:
+    """The ids of the Values that ``parameters`` names (see :data:`Parameters`), checked.
+
+    >>> from autograd_lite.nn import Neuron
+    >>> neuron = Neuron(2, seed=0)
+    >>> len(parameter_ids(neuron, "draw_graph")), parameter_ids(None, "draw_graph")
+    (3, frozenset())
+    >>> parameter_ids([1.0], "draw_graph")
+    Traceback (most recent call last):
+        ...
+    TypeError: draw_graph: parameters must be a Module or a list of Values, got float at index 0
+    """
+    if parameters is None:
+        return frozenset()
+    if isinstance(parameters, Module):
+        values: list[object] = list(parameters.parameters())
+    elif isinstance(parameters, Iterable) and not isinstance(parameters, (str, bytes, Value)):
+        values = list(parameters)
+    else:
+        raise TypeError(
+            f"{caller}: parameters must be a Module or a list of Values, "
+            f"got {type_name(parameters)}"
+        )
+    for i, p in enumerate(values):
+        if not isinstance(p, Value):
+            raise TypeError(
+                f"{caller}: parameters must be a Module or a list of Values, got "
+                f"{type_name(p)} at index {i}"
+            )
+    return frozenset(id(p) for p in values)
+
+
+def role(node: Value, root: Value, parameters: Container[int] = frozenset()) -> str:
+    """``"output"``, ``"intermediate"``, ``"parameter"`` (a leaf of an nn module: one it stamped
+    with its scope, or whose id is in ``parameters``), ``"input"`` (a labelled leaf) or
+    ``"constant"`` (an unlabelled leaf).
+
+    A bare :class:`~autograd_lite.nn.Neuron` has no scope to stamp; its parameters are known
+    by the module's ``parameters()``:
+
+    >>> from autograd_lite.nn import Neuron
+    >>> neuron = Neuron(2, seed=0)
+    >>> out = neuron([1.0, 2.0])
+    >>> w0 = neuron.w[0]
+    >>> role(w0, out), role(w0, out, parameter_ids(neuron, "role")), role(out, out)
+    ('input', 'parameter', 'output')
+    """
     if node is root:
         return "output"
     if node.parents:
         return "intermediate"
-    if node.scope:
+    if node.scope or id(node) in parameters:
         return "parameter"
     return "input" if node.label else "constant"
 
