@@ -17,7 +17,7 @@ from autograd_lite import DomainError, Value
 from autograd_lite.datasets import make_moons
 from autograd_lite.expr import parse_expression
 from autograd_lite.losses import hinge
-from autograd_lite.nn import MLP, Layer, Linear, Neuron
+from autograd_lite.nn import MLP, Layer, Linear, Neuron, Parameter
 from autograd_lite.viz import (
     INSTALL_HELP,
     GraphTooLargeError,
@@ -258,12 +258,24 @@ def _assert_drawn_as_parameters(source: str, root: Value, parameters: list[Value
 def test_a_bare_neurons_weights_and_bias_are_drawn_as_parameters() -> None:
     neuron, out = _bare_neuron()
     assert all(not p.scope for p in neuron.parameters())  # no place in a model to go by
-    source = draw_graph(out, parameters=neuron).source
+    assert all(isinstance(p, Parameter) for p in neuron.parameters())  # but made as parameters
+    source = draw_graph(out).source
     _assert_drawn_as_parameters(source, out, neuron.parameters())
     assert [*_leaf_boxes(source, out)] == ["w0", "x0", "w1", "x1", "w2", "x2", "b"]
-    # A list of Values says the same as the module; the inputs stay inputs.
-    assert draw_graph(out, parameters=neuron.parameters()).source == source
-    assert draw_graph(out, parameters=neuron.w).source.count(f'bgcolor="{PARAMETER_FILL}"') == 4
+    # Naming them too says nothing new; the inputs stay inputs.
+    assert draw_graph(out, parameters=neuron).source == source
+    assert draw_graph(out, parameters=neuron.w).source == source
+    assert source.count(f'bgcolor="{PARAMETER_FILL}"') == 4 + 1  # 3 w + b, and the swatch
+
+
+def test_values_made_by_hand_are_parameters_when_named() -> None:
+    # A script in microgpt's style makes its weights as plain Values: inputs, unless named.
+    w = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
+    x = [Value(2.0, label="x0"), Value(3.0, label="x1")]
+    out = (w[0] * x[0] + w[1] * x[1]).tanh()
+    out.backward()
+    assert draw_graph(out).source.count(f'bgcolor="{PARAMETER_FILL}"') == 0
+    _assert_drawn_as_parameters(draw_graph(out, parameters=w).source, out, w)
 
 
 def test_a_bare_layers_parameters_are_parameters_with_or_without_saying_so() -> None:
@@ -281,8 +293,9 @@ def test_a_bare_gpt_linear_draws_its_weights_as_parameters() -> None:
     linear = Linear(3, 1, seed=0)
     out = linear([1.0, 2.0, 3.0])[0]
     out.backward()
-    source = draw_graph(out, parameters=linear).source
+    source = draw_graph(out).source
     _assert_drawn_as_parameters(source, out, linear.parameters())
+    assert draw_graph(out, parameters=linear).source == source
 
 
 def test_unscoped_parameters_do_not_merge_the_samples_that_share_them() -> None:
@@ -310,13 +323,17 @@ def test_parameters_must_be_a_module_or_values() -> None:
 
 def test_backward_frames_fill_a_bare_neurons_parameters_as_parameters() -> None:
     neuron, out = _bare_neuron()
-    frames = backward_frames(out, parameters=neuron)
+    frames = backward_frames(out)
+    assert [f.source for f in backward_frames(out, parameters=neuron)] == [f.source for f in frames]
     order = Scene(out).order
     for k, node in enumerate(order):  # frame 1: the output passes to w·x + b, not further
         if node.label:
             part = "parameter" if node.label[0] in "wb" else "input"
             assert f'bgcolor="{ROLE_COLOURS[part]}"' in _node_line(frames[1].source, f"n{k}")
-    assert f'bgcolor="{PARAMETER_FILL}"' not in backward_frames(out)[1].source
+    hand = Value(0.5, label="w")  # a Value made by hand is a parameter when named
+    assert f'bgcolor="{PARAMETER_FILL}"' not in backward_frames((hand * 2).tanh())[1].source
+    named = backward_frames((hand * 2).tanh(), parameters=[hand])
+    assert f'bgcolor="{PARAMETER_FILL}"' in named[1].source
 
 
 # -- layout --------------------------------------------------------------------------------------

@@ -132,17 +132,17 @@ def test_many_operands_are_cut_short_in_the_caption_and_listed_in_full() -> None
 def test_a_bare_neurons_parameters_are_parameters_in_the_data_and_the_legend() -> None:
     neuron = Neuron(3, "tanh", seed=1)
     out = neuron([1.0, -0.5, 2.0])
-    roles = {n["name"]: n["role"] for n in explorer_data(out, parameters=neuron)["nodes"]}
+    roles = {n["name"]: n["role"] for n in explorer_data(out)["nodes"]}
     assert {name: roles[name] for name in ("w0", "x0", "w1", "x1", "w2", "x2", "b")} == {
         "w0": "parameter", "x0": "input", "w1": "parameter", "x1": "input",
         "w2": "parameter", "x2": "input", "b": "parameter",
     }  # fmt: skip
-    assert explorer_data(out, parameters=neuron.parameters()) == explorer_data(
-        out, parameters=neuron
-    )
-    page = explore(out, parameters=neuron).html()
+    assert explorer_data(out, parameters=neuron.parameters()) == explorer_data(out)
+    page = explore(out).html()
     assert f'background:{ROLE_COLOURS["parameter"]}"></span>parameter</span>' in page
-    assert "></span>parameter</span>" not in explore(out).html()
+    w = Value(0.5, label="w")  # a Value made by hand is a parameter when named
+    assert "></span>parameter</span>" not in explore(w * 2).html()
+    assert "></span>parameter</span>" in explore(w * 2, parameters=[w]).html()
     with pytest.raises(TypeError, match=r"^explore: parameters must be a Module or a list"):
         explore(out, parameters=2.0)  # type: ignore[arg-type]
 

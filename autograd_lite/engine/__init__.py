@@ -42,9 +42,10 @@ from __future__ import annotations
 from .checks import type_name
 from .graph import topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad
-from .value import Value, gradients, local_derivatives, rule_of
+from .value import Parameter, Value, gradients, local_derivatives, rule_of
 
 __all__ = [
+    "Parameter",
     "Value",
     "enable_grad",
     "gradients",

@@ -448,6 +448,22 @@ class Constant(Value):
     __slots__ = ()
 
 
+class Parameter(Value):
+    """A leaf that a model learns: a weight or a bias that :mod:`autograd_lite.nn` made.
+
+    It is a Value in every way (``Parameter(0.5, label="w")`` is made as ``Value`` is); only
+    pictures tell it apart, drawing it as a parameter rather than as an input, also for a bare
+    :class:`~autograd_lite.nn.Neuron`. A subclass rather than a flag: no extra slot on every node.
+
+    >>> w = Parameter(0.5, label="w")
+    >>> isinstance(w, Value), (w * 2).data
+    (True, 1.0)
+    """
+
+    __module__ = "autograd_lite.engine"  # where it is imported from (pickle finds it there)
+    __slots__ = ()
+
+
 def _operand(x: object) -> Value | None:
     """A Value for an operand of an operator: itself, a constant leaf, or None if not a number."""
     if isinstance(x, Value):
@@ -468,7 +484,8 @@ def required(item: object, expected: str) -> Value:
     """``item`` as an operand (itself, or a constant leaf for a number), or a TypeError that
     says what was ``expected`` and what came."""
     # speed: the common cases first (a constant is an input that nn made from a number)
-    operand = item if type(item) is Value or type(item) is Constant else _operand(item)
+    kind = type(item)
+    operand = item if kind is Value or kind is Parameter or kind is Constant else _operand(item)
     if operand is None:
         raise TypeError(f"{expected}, got {type_name(item)} {item!r}")
     return operand

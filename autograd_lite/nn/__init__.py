@@ -21,6 +21,7 @@ causal attention, transformer blocks, the GPT and sampling).
 
 from __future__ import annotations
 
+from ..engine import Parameter
 from .gpt import (
     GPT,
     Block,
@@ -49,6 +50,7 @@ __all__ = [
     "Linear",
     "Module",
     "Neuron",
+    "Parameter",
     "RMSNorm",
     "activations",
     "dot",

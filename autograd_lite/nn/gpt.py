@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._common import Seed, is_int, make_rng
-from ..engine import Value, no_grad
+from ..engine import Parameter, Value, no_grad
 from ..losses import softmax
 from .module import Module
 
@@ -59,7 +59,8 @@ def _size(who: str, name: str, n: object) -> int:
 def _matrix(rows: int, cols: int, rng: Any, std: float, scope: str) -> list[list[Value]]:
     """``rows`` lists of ``cols`` parameters ``w{i}_{j}``, Gaussian with deviation ``std``."""
     matrix = [
-        [Value(rng.gauss(0.0, std), label=f"w{i}_{j}") for j in range(cols)] for i in range(rows)
+        [Parameter(rng.gauss(0.0, std), label=f"w{i}_{j}") for j in range(cols)]
+        for i in range(rows)
     ]
     for row in matrix:
         for p in row:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .._common import Seed, as_list, is_int, make_rng
-from ..engine import Value, type_name
+from ..engine import Parameter, Value, type_name
 from ..engine.value import Constant
 from ..extend import apply
 from ..ops import RULES, Rule
@@ -180,8 +180,8 @@ class Neuron(_Dense):
         self.scope = scope
         rng = make_rng(seed)
         bound = math.sqrt(_gain(activation) / self.nin)
-        self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)]
-        self.b = Value(0.0, label="b")
+        self.w = [Parameter(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)]
+        self.b = Parameter(0.0, label="b")
         for p in self.parameters():
             p.scope = scope
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Container, Iterable, Sequence
 from typing import TypeAlias
 
-from ..engine import Value, rule_of, type_name
+from ..engine import Parameter, Value, rule_of, type_name
 from ..facts import ATOM, SUM
 from ..nn import Module
 
@@ -117,25 +117,30 @@ def parameter_ids(parameters: Parameters, caller: str) -> frozenset[int]:
 
 
 def role(node: Value, root: Value, parameters: Container[int] = frozenset()) -> str:
-    """``"output"``, ``"intermediate"``, ``"parameter"`` (a leaf of an nn module: one it stamped
-    with its scope, or whose id is in ``parameters``), ``"input"`` (a labelled leaf) or
-    ``"constant"`` (an unlabelled leaf).
+    """``"output"``, ``"intermediate"``, ``"parameter"`` (a leaf that a model learns: a
+    :class:`~autograd_lite.engine.Parameter`, which every nn module makes, a leaf an nn module
+    stamped with its scope, or one whose id is in ``parameters``), ``"input"`` (a labelled
+    leaf) or ``"constant"`` (an unlabelled leaf).
 
-    A bare :class:`~autograd_lite.nn.Neuron` has no scope to stamp; its parameters are known
-    by the module's ``parameters()``:
+    A bare :class:`~autograd_lite.nn.Neuron`'s weights are Parameters; Values made by hand
+    (a script in microgpt's style) are parameters when the caller names them:
 
+    >>> from autograd_lite import Value
     >>> from autograd_lite.nn import Neuron
     >>> neuron = Neuron(2, seed=0)
     >>> out = neuron([1.0, 2.0])
-    >>> w0 = neuron.w[0]
-    >>> role(w0, out), role(w0, out, parameter_ids(neuron, "role")), role(out, out)
-    ('input', 'parameter', 'output')
+    >>> role(neuron.w[0], out), role(out, out)
+    ('parameter', 'output')
+    >>> w = Value(0.5, label="w")
+    >>> y = w * 2
+    >>> role(w, y), role(w, y, parameter_ids([w], "role"))
+    ('input', 'parameter')
     """
     if node is root:
         return "output"
     if node.parents:
         return "intermediate"
-    if node.scope or id(node) in parameters:
+    if isinstance(node, Parameter) or node.scope or id(node) in parameters:
         return "parameter"
     return "input" if node.label else "constant"
 

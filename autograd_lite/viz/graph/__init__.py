@@ -83,10 +83,10 @@ def draw_graph(
             "grad" is the derivative of.
         max_nodes: refuse drawings with more boxes than this, counted after collapsing.
         parameters: a module (or a list of Values) whose parameters are drawn as parameters
-            (their colour, tooltip and legend entry). Without it, the leaves that an nn module
-            stamped with its place in a model (``Value.scope``: inside an MLP, a GPT, a Layer)
-            are; a bare ``Neuron`` or ``Linear`` has no place to stamp, so say
-            ``parameters=neuron``.
+            (their colour, tooltip and legend entry). Without it, the leaves that are
+            :class:`~autograd_lite.engine.Parameter` (every nn module makes its weights so, a
+            bare ``Neuron`` too) or that an nn module stamped with its place in a model are;
+            name Values made by hand (a script in microgpt's style) with ``parameters=[...]``.
 
     Box ids follow the topological order (``n0``, ``n1``, …; the edge from operand j of box k
     is ``e{k}_{j}``), so the same graph gives the same DOT text on every run. Before any
@@ -97,9 +97,13 @@ def draw_graph(
     >>> from autograd_lite.nn import Neuron
     >>> neuron = Neuron(2, seed=0)
     >>> out = neuron([1.0, 2.0])
-    >>> 'tooltip="input w0' in draw_graph(out).source            # no scope: taken for an input
+    >>> 'tooltip="parameter w0' in draw_graph(out).source        # nn made w0 a Parameter
     True
-    >>> 'tooltip="parameter w0' in draw_graph(out, parameters=neuron).source
+    >>> from autograd_lite import Value
+    >>> w = Value(0.5, label="w")
+    >>> 'tooltip="input w' in draw_graph(w * 2).source              # a Value made by hand
+    True
+    >>> 'tooltip="parameter w' in draw_graph(w * 2, parameters=[w]).source
     True
     """
     if rankdir not in RANKDIRS:
