@@ -484,11 +484,11 @@ def required(item: object, expected: str) -> Value:
     """``item`` as an operand (itself, or a constant leaf for a number), or a TypeError that
     says what was ``expected`` and what came."""
     # speed: the common cases first (a constant is an input that nn made from a number)
-    kind = type(item)
+    kind = type(item)  # (mypy does not narrow through `kind`: the ignore below)
     operand = item if kind is Value or kind is Parameter or kind is Constant else _operand(item)
     if operand is None:
         raise TypeError(f"{expected}, got {type_name(item)} {item!r}")
-    return operand
+    return operand  # type: ignore[return-value]
 
 
 def apply_rule(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...] = ()) -> Value:

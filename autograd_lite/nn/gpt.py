@@ -58,7 +58,7 @@ def _size(who: str, name: str, n: object) -> int:
 
 def _matrix(rows: int, cols: int, rng: Any, std: float, scope: str) -> list[list[Value]]:
     """``rows`` lists of ``cols`` parameters ``w{i}_{j}``, Gaussian with deviation ``std``."""
-    matrix = [
+    matrix: list[list[Value]] = [
         [Parameter(rng.gauss(0.0, std), label=f"w{i}_{j}") for j in range(cols)]
         for i in range(rows)
     ]

@@ -180,8 +180,10 @@ class Neuron(_Dense):
         self.scope = scope
         rng = make_rng(seed)
         bound = math.sqrt(_gain(activation) / self.nin)
-        self.w = [Parameter(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)]
-        self.b = Parameter(0.0, label="b")
+        self.w: list[Value] = [
+            Parameter(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)
+        ]
+        self.b: Value = Parameter(0.0, label="b")
         for p in self.parameters():
             p.scope = scope
 
