@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._common import Seed, is_int, make_rng
-from ..engine import Parameter, Value, no_grad
+from ..engine import Parameter, Value, no_grad, rule_of
 from ..losses import softmax
 from .module import Module
 
@@ -86,7 +86,7 @@ def dot(ws: Sequence[Value], xs: Sequence[Value]) -> Value:
 def _rescope(node: Value, scope: str) -> None:
     """Set the scope of a :func:`dot` result and of the product it starts from."""
     node.scope = scope
-    if node.op == "linear":
+    if node.parents and rule_of(node).pairs:  # w·x + first: the first product is its last operand
         node.parents[-1].scope = scope
 
 
