@@ -349,6 +349,10 @@ class FloatMath:
     rule, and so on for :data:`MATH_FUNCTIONS` (filled in below the table)."""
 
     differentiable = False
+    lenient = False
+    """True when the engine asks only for the derivatives of operands someone needs (a pass
+    pruned to some inputs): a rule may then give nan where an operand's derivative has no real
+    value, as vpow does for ∂/∂b at a negative base."""
 
     @staticmethod
     def data(x: float) -> float:
@@ -399,6 +403,10 @@ def _vpow_local(m: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
         db = out * m.log(a)
     elif m.data(a) == 0 and not m.differentiable:
         db = 0.0  # 0ᵇ is constant (0 for b > 0, 1 at b = 0; b < 0 is refused by the forward)
+    elif m.lenient:
+        # Asked only for operands someone needs (a pruned pass), and b is not one of them:
+        # ∂/∂b has no real value here, but the real ∂/∂a above is all that is needed.
+        db = math.nan
     elif m.data(a) == 0:
         # As a Value the constant would claim ∂²/∂a∂b = 0, but aᵇ·ln a has no limit at a = 0.
         raise DomainError(

@@ -54,6 +54,9 @@ N = TypeVar("N", bound=Node)
 ADD_LOCAL, MUL_LOCAL = ADD.local, MUL.local
 Local = Callable[[Any], tuple[Any, ...]]
 """∂node/∂parent for each parent of a node: floats, or Values for a differentiable pass."""
+Lenient = Callable[[Any, set[Any], DomainError], tuple[Any, ...]]
+"""The local derivatives of a node asked again, in a pass that needs only some of its parents'
+gradients, after ``local`` refused (an operand nobody needs has none: ∂(aᵇ)/∂b at a < 0)."""
 
 
 def topological_order(root: N) -> list[N]:
@@ -90,14 +93,22 @@ def depending_on(order: Sequence[N], sources: Iterable[N]) -> set[N]:
 
 
 def backprop(
-    root: N, seed: Any, local: Local, inputs: Sequence[N] | None = None, *, floats: bool = False
+    root: N,
+    seed: Any,
+    local: Local,
+    inputs: Sequence[N] | None = None,
+    *,
+    floats: bool = False,
+    lenient: Lenient | None = None,
 ) -> tuple[list[N], dict[N, Any]]:
     """The backward pass: ∂root/∂node for every node, from ``seed`` = ∂root/∂root, with
     ``local(node)`` giving its local derivatives (floats, or Values for a differentiable pass;
     ``floats`` says they are floats, which lets + and × take the fast path, _FAST).
 
     With ``inputs``, only for the nodes that lie on a path from one of them to ``root``: the
-    others are nobody's business, and their gradients might overflow.
+    others are nobody's business, and their gradients might overflow. Where ``local`` refuses
+    a node whose refused derivative may belong to an operand nobody needs, ``lenient`` is
+    asked instead (without it, the refusal stands).
     """
     order = topological_order(root)
     needed = None if inputs is None else depending_on(order, inputs)
@@ -117,7 +128,8 @@ def backprop(
             grads[a] = grads[a] + da if a in grads else da
             grads[b] = grads[b] + db if b in grads else db
             continue
-        edges: Iterable[tuple[N, Any]] = zip(node.parents, local(node), strict=True)
+        derivatives = local(node) if needed is None else _needed(node, local, lenient, needed)
+        edges: Iterable[tuple[N, Any]] = zip(node.parents, derivatives, strict=True)
         if needed is not None:  # once per node, not per edge: most passes are not pruned
             edges = [(parent, d) for parent, d in edges if parent in needed]
         for parent, d in edges:
@@ -126,6 +138,17 @@ def backprop(
             # would record a needless `0 + …` node in the derivative's graph.
             grads[parent] = grads[parent] + d * upstream if parent in grads else d * upstream
     return order, grads
+
+
+def _needed(node: N, local: Local, lenient: Lenient | None, needed: set[N]) -> tuple[Any, ...]:
+    """``local(node)`` in a pass that needs the gradients of ``needed`` only: if it refuses
+    and some operand is not needed, ``lenient`` decides (the refusal may concern that one)."""
+    try:
+        return local(node)
+    except DomainError as refused:
+        if lenient is None or all(parent in needed for parent in node.parents):
+            raise
+        return lenient(node, needed, refused)
 
 
 def backprop_in_place(root: Node, seed: float, local: Local) -> bool:

@@ -19,6 +19,10 @@ __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
 class _GradMode(threading.local):
     # Thread-local like PyTorch's: no_grad() in one thread does not stop recording in another.
     enabled = True
+    # While a pruned pass asks a rule again for the derivatives someone needs (value.py,
+    # lenient_local): a result that overflows is recorded (it may belong to an operand nobody
+    # needs), not refused.
+    lenient = False
 
 
 grad_mode = _GradMode()

@@ -512,7 +512,7 @@ def apply_rule(rule: Rule, operands: tuple[Value, ...], params: tuple[float, ...
         raise DomainError(rule.name, reason, describe(rule, operands, params)) from None
     except OverflowError:  # raised by float ** and math.fsum; * and + give inf instead
         data = math.inf
-    if not _isfinite(data):
+    if not _isfinite(data) and not grad_mode.lenient:
         raise DomainError(
             rule.name, "the result overflows a float", describe(rule, operands, params)
         )
@@ -541,6 +541,7 @@ class ValueMath:
     for :data:`~autograd_lite.ops.MATH_FUNCTIONS`."""
 
     differentiable = True
+    lenient = False  # as FloatMath.lenient
 
     @staticmethod
     def data(x: Value | float) -> float:
@@ -587,6 +588,66 @@ def _local_error(rule: Rule, node: Value, error: ArithmeticError) -> DomainError
         f"its local derivative is not a finite real number here ({reason})",
         describe(rule, node.parents, node.op_args),
     )
+
+
+class _LenientFloatMath(FloatMath):
+    lenient = True
+
+
+class _LenientValueMath(ValueMath):
+    lenient = True
+
+
+def lenient_local(
+    differentiable: bool,
+) -> Callable[[Value, set[Value], DomainError], tuple[Any, ...]]:
+    """The derivatives of a node that a pruned pass needs, asked again after ``float_local``
+    (or ``value_local``) refused: where the refused derivative belongs to an operand nobody
+    needs (∂(aᵇ)/∂b at a < 0; with ``create_graph``, ∂(a/b)/∂b = −a/b² overflowing), the others
+    are given. The rule runs with a lenient math namespace (vpow gives nan for ∂/∂b) and with
+    overflowing results recorded; the first refusal stands if a needed operand's derivative
+    is not finite or was computed through a node that is not.
+    """
+    lenient_math = _LenientValueMath if differentiable else _LenientFloatMath
+
+    def local(node: Value, needed: set[Value], refused: DomainError) -> tuple[Any, ...]:
+        rule = node._rule
+        assert rule is not None, "leaves have no local derivatives"
+        previous, grad_mode.lenient = grad_mode.lenient, True
+        try:
+            if differentiable:
+                derivatives = rule.local(lenient_math, node, *node.parents, *node.op_args)
+            else:
+                numbers_ = [p._data for p in node.parents]
+                derivatives = rule.local(lenient_math, node._data, *numbers_, *node.op_args)
+        except (ArithmeticError, ValueError):
+            raise refused from None
+        finally:
+            grad_mode.lenient = previous
+        known = {node, *node.parents}
+        for parent, d in zip(node.parents, derivatives, strict=True):
+            if parent in needed and not _finite_throughout(d, known):
+                raise refused
+        return tuple(derivatives)
+
+    return local
+
+
+def _finite_throughout(d: Any, known: set[Value]) -> bool:
+    """Whether ``d`` (a float, or a Value with a graph) is finite, and so is every node the
+    lenient pass made on the way to it (the walk stops at the ``known`` operands)."""
+    if not isinstance(d, Value):
+        return math.isfinite(d)
+    stack, seen = [d], set()
+    while stack:
+        value = stack.pop()
+        if value in seen or value in known:
+            continue
+        seen.add(value)
+        if not math.isfinite(value._data):
+            return False
+        stack.extend(value.parents)
+    return True
 
 
 def rule_of(node: Value) -> Rule:
@@ -644,9 +705,13 @@ def gradients(
     # overflow and make this refuse, and none is computed in vain.
     if not create_graph:
         seed_number = real(seed, op="backward", what="seed")
-        order, grads = backprop(output, seed_number, float_local, inputs)
+        order, grads = backprop(
+            output, seed_number, float_local, inputs, lenient=lenient_local(False)
+        )
         check_finite(order, grads, float_local)
         return [Value(grads.get(x, 0.0)) for x in inputs]
     with enable_grad():  # the derivative's graph must be recorded, even inside no_grad()
-        order, grads = backprop(output, Value(seed, label="seed"), value_local, inputs)
+        order, grads = backprop(
+            output, Value(seed, label="seed"), value_local, inputs, lenient=lenient_local(True)
+        )
         return [grads[x] if x in grads else Value(0.0) for x in inputs]
