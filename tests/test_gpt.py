@@ -258,6 +258,40 @@ def test_a_corrupt_gpt_file_is_refused_and_the_model_unchanged(tmp_path: Path) -
         GPT.load(path)
 
 
+@pytest.mark.parametrize(
+    "sizes", [(7, 5, 1, 4, 2), (27, 16, 1, 16, 4), (5, 3, 3, 6, 3), (2, 1, 2, 2, 1)]
+)
+def test_the_parameter_count_foreseen_from_a_config_is_the_model_s(sizes: tuple[int, ...]) -> None:
+    model = GPT(*sizes, seed=0)
+    GPT._check_file(model.config(), model.state_dict(), "f")  # no complaint: the same count
+    with pytest.raises(ValueError, match="refused before building"):
+        GPT._check_file(model.config(), {**model.state_dict(), "extra": 0.0}, "f")
+
+
+@pytest.mark.parametrize("field", ["vocab_size", "block_size", "n_layer", "n_embd"])
+def test_a_file_declaring_a_huge_gpt_is_refused_before_anything_is_built(
+    tmp_path: Path, field: str
+) -> None:
+    import time
+    import tracemalloc
+
+    model = GPT(7, 5, 1, 4, 2, seed=1)
+    path = tmp_path / "gpt.json"
+    model.save(path)
+    record = json.loads(path.read_text())
+    record["config"][field] = 1_000_000 if field != "n_embd" else 1_000_002  # n_head 2 divides it
+    path.write_text(json.dumps(record))
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ValueError, match=rf"{field} 1,?000,?00\d.*refused before building"):
+            GPT.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 1.0 and peak < 5_000_000
+
+
 # -- bad input ---------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .._common import Seed, is_int, make_rng
@@ -424,6 +425,30 @@ class GPT(Module):
         ]
         self.lm_head = Linear(self.n_embd, self.vocab_size, seed=rng, scope="lm_head")
         self.last_attention: list[list[list[list[float]]]] = []
+
+    @classmethod
+    def _check_file(cls, config: dict[str, Any], stored: object, path: str | Path) -> None:
+        """Refuse a file whose sizes make another number of parameters than it stores, before
+        the model is built: a file declaring ``vocab_size: 10**9`` beside the 4,192 numbers of
+        microgpt's model would otherwise allocate billions of Values first. Sizes that are not
+        positive ints are left to the constructor, which refuses them before it allocates."""
+        if not isinstance(stored, dict):
+            raise ValueError(f"{path}: the 'parameters' field is not a mapping of names to numbers")
+        names = ("vocab_size", "block_size", "n_layer", "n_embd", "n_head")
+        sizes = [config.get(name) for name in names]
+        if cls is not GPT or not all(is_int(n) and n > 0 for n in sizes):
+            return  # a subclass's own constructor, or sizes the constructor refuses
+        vocab, block, layers, embd, _ = (int(n) for n in sizes)  # checked ints above
+        # wte and lm_head: vocab × embd each; wpe: block × embd; per block, attention's four
+        # embd × embd projections and the MLP's embd → 4·embd → embd.
+        count = 2 * vocab * embd + block * embd + layers * 12 * embd * embd
+        if count != len(stored):
+            shown = f"{count:,}" if count < 10**15 else f"about {float(count):.1e}"
+            declared = ", ".join(f"{name} {n}" for name, n in zip(names, sizes, strict=True))
+            raise ValueError(
+                f"{path}: the saved config ({declared:.200}) declares {shown} parameters, but "
+                f"the file's 'parameters' holds {len(stored):,}; refused before building the model"
+            )
 
     def children(self) -> list[tuple[str, Module]]:
         layers: list[tuple[str, Module]] = [(f"layer{i}", b) for i, b in enumerate(self.layers)]
