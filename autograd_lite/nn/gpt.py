@@ -435,10 +435,11 @@ class GPT(Module):
         if not isinstance(stored, dict):
             raise ValueError(f"{path}: the 'parameters' field is not a mapping of names to numbers")
         names = ("vocab_size", "block_size", "n_layer", "n_embd", "n_head")
-        sizes = [config.get(name) for name in names]
-        if cls is not GPT or not all(is_int(n) and n > 0 for n in sizes):
+        found = [config.get(name) for name in names]
+        if cls is not GPT or not all(is_int(n) and n > 0 for n in found):
             return  # a subclass's own constructor, or sizes the constructor refuses
-        vocab, block, layers, embd, _ = (int(n) for n in sizes)  # checked ints above
+        sizes = [int(n) for n in found if n is not None]  # ints, as checked above
+        vocab, block, layers, embd, _ = sizes
         # wte and lm_head: vocab × embd each; wpe: block × embd; per block, attention's four
         # embd × embd projections and the MLP's embd → 4·embd → embd.
         count = 2 * vocab * embd + block * embd + layers * 12 * embd * embd
