@@ -1,5 +1,5 @@
-"""Lessons 8 and 9: every exercise's solution passes the check the exercise gives the learner,
-and each check rejects a plausible wrong answer.
+"""Lessons 8, 9 and 11: every exercise's solution runs and passes the check the exercise gives
+the learner, and each check rejects a plausible wrong answer.
 
 Running the lessons themselves is nbmake's job, and test_notebooks.py checks their structure.
 The exercises live in the closing Markdown cell, so nothing runs them: here each lesson is
@@ -66,10 +66,15 @@ def _rejects(wrong: str, check: str) -> str:
     )
 
 
-@pytest.mark.parametrize("name", ["08_backprop_by_hand.ipynb", "09_softmax.ipynb"])
+# How many exercises each lesson has, each with a solution.
+EXERCISES = {"08_backprop_by_hand.ipynb": 2, "09_softmax.ipynb": 2, "11_gpt_from_scalars.ipynb": 3}
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
 def test_solutions_pass_their_checks_and_wrong_answers_do_not(name: str) -> None:
     exercises = _exercises(name)
-    assert len(exercises) == 2, f"{name}: expected two exercises, each with a solution"
+    count = EXERCISES[name]
+    assert len(exercises) == count, f"{name}: expected {count} exercises, each with a solution"
     cells = []
     for index, (check, solution) in enumerate(exercises):
         assert solution, f"{name}: exercise {index + 1} has no solution code"

@@ -29,6 +29,7 @@ EXPECTED = [
     "08_backprop_by_hand.ipynb",
     "09_softmax.ipynb",
     "10_build_your_own_engine.ipynb",
+    "11_gpt_from_scalars.ipynb",
 ]
 
 # What a lesson must not define: the library's own machinery, re-implemented.
