@@ -437,7 +437,16 @@ def _order_visiting_shared_nodes_twice(root: Value) -> list[Value]:
 
 @pytest.mark.parametrize("variant", ["ignore upstream", "assign"])
 def test_a_broken_chain_rule_is_caught(variant: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_value, "backprop", _broken_backprop(variant))
+    broken = _broken_backprop(variant)
+
+    def in_place(root: Value, seed: float, local: Any) -> bool:  # backward()'s pass, as broken
+        order, grads = broken(root, seed, local)
+        for node in order:
+            node.grad = node.grad + grads[node] if not node.parents else grads[node]
+        return True
+
+    monkeypatch.setattr(engine_value, "backprop", broken)
+    monkeypatch.setattr(engine_value, "backprop_in_place", in_place)
     error = _caught(expressions())
     assert not error.result.suspects
     assert "how they are combined" in error.result.report()
