@@ -1,4 +1,4 @@
-"""A learner's first tries work, or explain themselves (issue 13, items 3 and 4)."""
+"""A learner's first tries and likely mistakes work, or explain themselves (issue 13, items 3 and 4)."""
 
 from __future__ import annotations
 
