@@ -1,4 +1,4 @@
-"""Lessons 8, 9 and 11: every exercise's solution passes the check the exercise gives the learner,
+"""Lessons 8, 9 and 11: every exercise's solution runs and passes the check the exercise gives
 the learner, and each check rejects a plausible wrong answer.
 
 Running the lessons themselves is nbmake's job, and test_notebooks.py checks their structure.
