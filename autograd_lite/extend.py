@@ -25,7 +25,8 @@ from typing import Any
 
 from ._common import is_real
 from .engine import Value, no_grad
-from .engine.value import ValueMath, apply_rule, required
+from .engine.derivatives import ValueMath
+from .engine.value import apply_rule, required
 from .facts import Notation, Sampling, Written
 from .ops import BUILTIN_OPS, MATH_FUNCTIONS, RULES, FloatMath, Rule
 

@@ -40,9 +40,10 @@ Differentiable gradients (for second derivatives) come from :func:`gradients` wi
 from __future__ import annotations
 
 from .checks import type_name
+from .derivatives import gradients
 from .graph import topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad
-from .value import Parameter, Value, gradients, local_derivatives, rule_of
+from .value import Parameter, Value, local_derivatives, rule_of
 
 __all__ = [
     "Parameter",

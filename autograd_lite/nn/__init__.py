@@ -1,4 +1,5 @@
-"""Neurons, layers and multi-layer perceptrons built from Values.
+"""Models made of Values: neurons, layers and MLPs, and the pieces of a GPT (embeddings,
+attention, RMSNorm).
 
 >>> model = MLP(2, [4, 1], seed=0)
 >>> model

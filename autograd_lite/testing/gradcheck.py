@@ -34,8 +34,9 @@ from ..engine import (
     topological_order,
     type_name,
 )
+from ..engine.derivatives import value_local
 from ..engine.graph import backprop
-from ..engine.value import apply_rule, float_local, value_local
+from ..engine.value import apply_rule, float_local
 from ..errors import DomainError
 from ..extend import takes
 from ..ops import RULES, Rule
