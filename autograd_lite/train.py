@@ -211,7 +211,10 @@ def train(
             The loss stays on the engine, the L2 term is computed on floats. The model must
             record the same graph for every sample (no Python ``if`` on ``x.data``): one sample is
             re-traced now and then, and a different graph raises GraphChangedError. A model
-            whose architecture changed since its last compiled run is compiled again.
+            whose architecture changed since its last compiled run is compiled again. A
+            :class:`~autograd_lite.nn.GPT` is compiled one program per position
+            (:mod:`autograd_lite.compiler.gpt`), made when a sequence first reaches it: token
+            ids stay inputs, so every sequence shares them.
     """
     _check_model("train", model)
     _check_loss("train", loss)
@@ -327,6 +330,12 @@ def train(
 
 def _compiled(model: Module, example: Sequence[float]) -> Any:
     # Imported here: the compiler is an optional layer above the training loop.
+    from .nn.gpt import GPT
+
+    if isinstance(model, GPT):  # one program per position, shared by every sequence
+        from .compiler.gpt import compiled_gpt
+
+        return compiled_gpt(model)
     from .compiler.model import compiled_model
 
     return compiled_model(model, example)
