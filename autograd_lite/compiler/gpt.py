@@ -32,6 +32,7 @@ def position_0(_w, _xs):
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import weakref
@@ -262,10 +263,8 @@ class CompiledGPT:
                         gin = [0.0] * e
                         for earlier in grads_kv[:t]:
                             gin += earlier
-                        try:
+                        with contextlib.suppress(StopIteration):  # the program has run to its end
                             generators[t].send((acc, gin, seeds))
-                        except StopIteration:
-                            pass
                         for s in range(t):
                             grads_kv[s] = gin[e + s * width : e + (s + 1) * width]
                         for i, g in zip(self.rows[tokens[t]], gin, strict=False):

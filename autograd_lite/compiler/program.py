@@ -424,8 +424,8 @@ class Program:
                     continue
                 computed[key] = Text(node.var)
                 names = ", ".join(self._text(z).code for z in group)
-                code = f"max({names})" if len(group) > 1 else names
-                lines.append(_line(f"{node.var} = {code}", "a softmax's shift: max zᵢ"))
+                shift = f"max({names})" if len(group) > 1 else names
+                lines.append(_line(f"{node.var} = {shift}", "a softmax's shift: max zᵢ"))
                 continue
             if node.kind != "op":
                 continue
