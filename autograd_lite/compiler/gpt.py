@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -66,6 +67,7 @@ class PositionProgram:
 
     Attributes:
         source: the generated Python. calls, checks: calls so far, and how many re-traced.
+        seconds: how long it took to make.
     """
 
     def __init__(self, model: GPT, pos: int, index: dict[int, int]) -> None:
@@ -148,6 +150,8 @@ class PositionProgram:
             self.source, namespace, f"position_{pos}"
         )
         self.calls = self.checks = 0
+        self.seconds = 0.0
+        """How long it took to make (trace, write and compile), set by CompiledGPT.program."""
 
     def _call(self, *xs: Value) -> list[Value]:
         model = self.model()
@@ -209,7 +213,9 @@ class CompiledGPT:
             )
         found = self.programs.get(int(pos))
         if found is None:
+            start = time.perf_counter()
             found = self.programs[int(pos)] = PositionProgram(model, int(pos), self.index)
+            found.seconds = time.perf_counter() - start
         return found
 
     def source(self, length: int) -> str:
