@@ -297,7 +297,10 @@ def train(
                 predictions, model_backward = compiled.forward([X[i] for i in batch])
             else:
                 predictions = [model(X[i]) for i in batch]  # 1. the forward pass
-            objective = _checked_loss("train", loss, predictions, targets)  # 2. the loss
+            fast = compiled.loss(loss, predictions, targets) if compiled is not None else None
+            objective = (  # 2. the loss (a compiled GPT's sequence_cross_entropy: on floats)
+                fast if fast is not None else _checked_loss("train", loss, predictions, targets)
+            )
             regulariser = _compiled_l2(compiled, optimizer.params, l2_alpha)
             if regulariser is not None:  # its value now, its gradient after backward()
                 objective = objective + regulariser[0]

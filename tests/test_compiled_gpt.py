@@ -6,12 +6,13 @@ a graph that changes raises GraphChangedError."""
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import pytest
 
 from autograd_lite import Value
-from autograd_lite.compiler.gpt import CompiledGPT, compiled_gpt
+from autograd_lite.compiler.gpt import CompiledGPT, compiled_gpt, sequence_cross_entropy_floats
 from autograd_lite.errors import GraphChangedError
 from autograd_lite.losses import sequence_cross_entropy
 from autograd_lite.nn import GPT
@@ -193,3 +194,29 @@ def test_a_new_model_or_new_parameters_get_new_programs() -> None:
     assert isinstance(compiled, CompiledGPT)
     model.lm_head = type(model.lm_head)(4, 7, seed=9)
     assert compiled_gpt(model) is not compiled
+
+
+def test_the_float_loss_is_the_engines_bit_for_bit() -> None:
+    rng = random.Random(7)
+    for _ in range(30):
+        lengths = [rng.randint(1, 5) for _ in range(rng.randint(1, 3))]
+        logits = [[[rng.gauss(0, 3) for _ in range(6)] for _ in range(n)] for n in lengths]
+        targets = [[rng.randrange(6) for _ in range(n)] for n in lengths]
+        leaves = [[[Value(z) for z in row] for row in rows] for rows in logits]
+        engine = sequence_cross_entropy(leaves, targets)
+        engine.backward()
+        value, grads = sequence_cross_entropy_floats(logits, targets)
+        assert value == engine.data
+        assert grads == [[[z.grad for z in row] for row in rows] for rows in leaves]
+
+
+def test_train_uses_the_float_loss_and_the_engines_loss_for_bad_targets() -> None:
+    model = _tiny()
+    compiled = compiled_gpt(model)
+    predictions, _ = compiled.forward([[6, 1]])
+    assert compiled.loss(sequence_cross_entropy, predictions, [[1, 2]]) is not None
+    assert compiled.loss(sequence_cross_entropy, predictions, [[1, 9]]) is None
+    assert compiled.loss(sequence_cross_entropy, predictions, [[1]]) is None
+    assert compiled.loss(lambda p, t: p[0][0][0], predictions, [[1, 2]]) is None
+    with pytest.raises(ValueError, match="class index"):
+        train(model, [[6, 1]], [[1, 9]], loss=sequence_cross_entropy, steps=1, compile=True)

@@ -290,9 +290,76 @@ class CompiledGPT:
 
         return [rows for _, _, rows in runs], backward
 
+    def loss(self, loss: Any, predictions: Sequence[Any], targets: Sequence[Any]) -> Value | None:
+        """``loss(predictions, targets)`` computed on floats, for the library's
+        :func:`~autograd_lite.losses.sequence_cross_entropy` of this pass's predictions: its
+        value as a leaf, and each prediction's ``grad`` set to what the loss's ``backward()``
+        would give it (see :func:`sequence_cross_entropy_floats`). None for any other loss, or
+        targets the loss would refuse: the engine then computes it (and raises its error)."""
+        from ..losses import sequence_cross_entropy
+
+        if loss is not sequence_cross_entropy or len(predictions) != len(targets):
+            return None
+        rows = [[[z.data for z in row] for row in rows] for rows in predictions]
+        plain = []
+        for zs, ts in zip(rows, targets, strict=True):
+            if isinstance(ts, (str, bytes)) or not isinstance(ts, Sequence) or len(ts) != len(zs):
+                return None
+            if not all(is_int(t) and 0 <= t < len(z) for t, z in zip(ts, zs, strict=True)):
+                return None
+            plain.append([int(t) for t in ts])
+        value, grads = sequence_cross_entropy_floats(rows, plain)
+        for leaves, sequence in zip(predictions, grads, strict=True):
+            for row, row_grads in zip(leaves, sequence, strict=True):
+                for z, g in zip(row, row_grads, strict=True):
+                    z.grad = g
+        return Value(value)
+
     def _engine(self, model: GPT, batch: Sequence[Any]) -> tuple[list[Any], Callable[[], None]]:
         self.fallbacks += 1
         return [model(tokens) for tokens in batch], lambda: None
+
+
+def sequence_cross_entropy_floats(
+    logits: Sequence[Sequence[Sequence[float]]], targets: Sequence[Sequence[int]]
+) -> tuple[float, list[list[list[float]]]]:
+    """:func:`~autograd_lite.losses.sequence_cross_entropy` and its gradient with respect to
+    every logit, on floats, by the float operations the engine performs on its graph, in the
+    order its backward pass adds them (so the same bits): per position m = max z,
+    eₖ = exp(zₖ − m), S = Σ eₖ (exactly rounded), ln S, the term −((z_t − m) − ln S); the mean
+    of the terms, the mean over sequences. Backward, a logit gets 1·(eₖ·(1·∂S)) and the
+    target's logit then adds 1·(1·∂score), the engine's order.
+
+    >>> value, grads = sequence_cross_entropy_floats([[[0.0, 0.0]]], [[1]])
+    >>> round(value, 6), grads
+    (0.693147, [[[0.5, -0.5]]])
+    """
+    ce, backs = [], []
+    for rows, ts in zip(logits, targets, strict=True):
+        terms, saved = [], []
+        for zs, t in zip(rows, ts, strict=True):
+            m = max(zs)
+            exps = [math.exp(z - m) for z in zs]
+            total = math.fsum(exps)
+            score = (zs[t] - m) - math.log(total)
+            terms.append(-score)
+            saved.append((exps, total, t))
+        ce.append(math.fsum(terms) * (1.0 / len(terms)))
+        backs.append(saved)
+    value = math.fsum(ce) * (1.0 / len(ce))
+    g_ce = 1.0 * ((1.0 / len(ce)) * 1.0)  # Σ over sequences, then × 1/B: ∂ = 1 · (1/B · 1)
+    grads = []
+    for saved in backs:
+        g_term = 1.0 * ((1.0 / len(saved)) * g_ce)  # × 1/n, then Σ over positions
+        g_score = -1.0 * g_term  # −score
+        rows_grads = []
+        for exps, total, t in saved:
+            g_total = 1 / total * (-1.0 * g_score)  # ∂(ln S)/∂S = 1/S, of (a − ln S)
+            row = [1.0 * (e * (1.0 * g_total)) for e in exps]  # Σ, exp, (z − m)
+            row[t] = row[t] + 1.0 * (1.0 * g_score)  # the target's own z − m, reached last
+            rows_grads.append(row)
+        grads.append(rows_grads)
+    return value, grads
 
 
 def _same(a: object, b: object) -> bool:
