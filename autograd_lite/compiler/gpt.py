@@ -97,7 +97,21 @@ class PositionProgram:
         self.live = list(self.trace.live)
         program = Program(self.trace, [*self.live, *self.trace.inputs], node_names(self.trace))
         seeds = [Text(f"s{k}") for k in range(len(self.trace.outputs))]
-        backward = backward_text(program.backward(seeds, accumulate=True))
+        lines = program.backward(seeds, accumulate=True)
+        # Where a parameter or an input gets one contribution (most do: a weight is used once
+        # per position), the line adds into its slot of _acc or _gin directly, the same sum.
+        slots = {program.by_id[id(v)].grad: f"_acc[{index[id(v)]}]" for v in self.live}
+        slots.update(
+            (program.by_id[id(v)].grad, f"_gin[{k}]")
+            for k, v in enumerate(self.trace.inputs)
+            if id(v) in program.by_id
+        )
+        count: dict[str, int] = {}
+        for target, _, _ in lines:
+            count[target] = count.get(target, 0) + 1
+        direct = {g for g, n in count.items() if n == 1 and g in slots}
+        lines = [(slots[t] if t in direct else t, code, note) for t, code, note in lines]
+        backward = backward_text(lines)
         used = set(re.findall(_GRAD, "\n".join(backward)))
         forward = program.forward_lines
         read = set(re.findall(_VALUE, "\n".join(forward + backward)))
