@@ -258,8 +258,11 @@ def _check_engine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gpt_demo(steps: int, seed: int, temperature: float, quiet: bool) -> None:
-    """Train microgpt's GPT on the names, one name per step with Adam, and print samples."""
+def _gpt_demo(
+    steps: int, seed: int, temperature: float, quiet: bool, compile: bool = False
+) -> None:
+    """Train microgpt's GPT on the names, one name per step with Adam, and print samples
+    (``compile``: with the compiled forward and backward pass, one program per position)."""
     import time
 
     from .datasets import load_names
@@ -278,6 +281,8 @@ def _gpt_demo(steps: int, seed: int, temperature: float, quiet: bool) -> None:
     print(f"Training {model.architecture}, {len(model.parameters())} parameters, on")
     print(f"{len(names)} names (makemore's names.txt, MIT, (c) 2022 Andrej Karpathy): one name")
     print(f"per step, Adam lr 0.01 falling linearly to 0, betas (0.85, 0.99), {steps} steps.")
+    if compile:
+        print("Compiled: one program per position, each compiled when a name first reaches it.")
     started = time.perf_counter()
     history = train(
         model,
@@ -292,6 +297,7 @@ def _gpt_demo(steps: int, seed: int, temperature: float, quiet: bool) -> None:
         order="epochs",
         seed=seed,
         progress=None if not quiet else False,
+        compile=compile,
     )
     elapsed = time.perf_counter() - started
     last = history.loss[-50:]
@@ -410,6 +416,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--temperature", type=float, default=0.5, help="sampling temperature, > 0 (0.5)"
     )
     gpt.add_argument("--quiet", action="store_true", help="no progress bar")
+    gpt.add_argument(
+        "--compile",
+        action="store_true",
+        help="run the forward and backward pass as compiled Python (the same losses, faster)",
+    )
     args = parser.parse_args(argv)
     if args.version:
         print(f"autograd_lite {VERSION}")
@@ -419,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _moons_demo(args.steps, args.seed, args.out, args.quiet)
             return 0
         if args.command == "gpt":
-            _gpt_demo(args.steps, args.seed, args.temperature, args.quiet)
+            _gpt_demo(args.steps, args.seed, args.temperature, args.quiet, args.compile)
             return 0
         if args.command == "chain-rule":
             _chain_rule_demo(args.x)

@@ -211,7 +211,10 @@ def train(
             The loss stays on the engine, the L2 term is computed on floats. The model must
             record the same graph for every sample (no Python ``if`` on ``x.data``): one sample is
             re-traced now and then, and a different graph raises GraphChangedError. A model
-            whose architecture changed since its last compiled run is compiled again.
+            whose architecture changed since its last compiled run is compiled again. A
+            :class:`~autograd_lite.nn.GPT` is compiled one program per position
+            (:mod:`autograd_lite.compiler.gpt`), made when a sequence first reaches it: token
+            ids stay inputs, so every sequence shares them.
     """
     _check_model("train", model)
     _check_loss("train", loss)
@@ -294,7 +297,10 @@ def train(
                 predictions, model_backward = compiled.forward([X[i] for i in batch])
             else:
                 predictions = [model(X[i]) for i in batch]  # 1. the forward pass
-            objective = _checked_loss("train", loss, predictions, targets)  # 2. the loss
+            fast = compiled.loss(loss, predictions, targets) if compiled is not None else None
+            objective = (  # 2. the loss (a compiled GPT's sequence_cross_entropy: on floats)
+                fast if fast is not None else _checked_loss("train", loss, predictions, targets)
+            )
             regulariser = _compiled_l2(compiled, optimizer.params, l2_alpha)
             if regulariser is not None:  # its value now, its gradient after backward()
                 objective = objective + regulariser[0]
@@ -327,6 +333,12 @@ def train(
 
 def _compiled(model: Module, example: Sequence[float]) -> Any:
     # Imported here: the compiler is an optional layer above the training loop.
+    from .nn.gpt import GPT
+
+    if isinstance(model, GPT):  # one program per position, shared by every sequence
+        from .compiler.gpt import compiled_gpt
+
+        return compiled_gpt(model)
     from .compiler.model import compiled_model
 
     return compiled_model(model, example)

@@ -8,7 +8,9 @@ collector left on (as a user has it). Ratios compare programs run in the same pr
 busy machine slows them alike. The table goes to standard output and to benchmarks/results.md.
 
 W6 trains microgpt's GPT with the same script over two Values, one step of each in turn
-(benchmarks/microgpt.py): a peer written in microgpt's design and autograd_lite's.
+(benchmarks/microgpt.py): a peer written in microgpt's design and autograd_lite's. W7 sets
+``autograd_lite.nn.GPT`` trained with ``train(..., compile=True)`` beside the same peer
+(benchmarks/compiled_gpt.py): the step, the cost of compiling, and 1,000 steps end to end.
 
 TODO: W6 has no column for the idiomatic ``autograd_lite.nn.GPT`` (issue 21, item 6): add one
 when nn.GPT exists, on the same names, sizes, seed and Adam settings.
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograd_lite import topological_order
 from autograd_lite.viz import draw_graph, render
-from benchmarks import microgpt, workloads
+from benchmarks import compiled_gpt, microgpt, workloads
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
@@ -335,6 +337,59 @@ def w6(steps: int, repeats: int, rows: list[list[str]], names: Path | None) -> f
     return result.ratio
 
 
+def w7(steps: int, repeats: int, rows: list[list[str]], names: Path | None, thousand: int) -> None:
+    """microgpt's step on autograd_lite.nn.GPT compiled, beside the peer's (see
+    benchmarks/compiled_gpt.py): the step, the compile cost, 1,000 steps end to end."""
+    label = "W7 microgpt step, nn.GPT compiled, one name"
+    path = microgpt.find_names(names)
+    if path is None:
+        rows.append([label, "—", "—", microgpt.MISSING])
+        return
+    quick = thousand < 1000
+    result = compiled_gpt.measure(microgpt.load_names(path), steps, repeats, thousand, quick)
+    shown = ", ".join(f"{r.ratio:.1f}" for r in result.rounds)
+    rows.append(
+        [
+            label,
+            "microgpt's Value design (benchmarks/microgpt_peer.py)",
+            seconds(result.peer),
+            "steps taken in turn with the compiled ones, on the same names",
+        ]
+    )
+    rows.append(
+        [
+            "",
+            "autograd_lite nn.GPT, compiled",
+            seconds(result.compiled),
+            f"peer / compiled = {result.ratio:.1f}× (median of {repeats} rounds of {steps} "
+            f"steps: {shown}); "
+            + ("programs compiled on first use" if quick else "programs compiled before the round"),
+        ]
+    )
+    rows.append(
+        [
+            f"W7 compiling the {2 if quick else 16} positions of a {2 if quick else 16}-token name",
+            "autograd_lite nn.GPT, compiled",
+            seconds(result.compile_seconds),
+            f"peak {result.compile_peak / 1e6:.0f} MB (tracemalloc, a second run); one "
+            "program per position, shared by every name",
+        ]
+    )
+    if result.thousand is not None:
+        t = result.thousand
+        rows.append(
+            [
+                f"W7 {thousand:,} steps end to end, every compilation included",
+                "autograd_lite nn.GPT, compiled",
+                seconds(t.seconds),
+                f"a real train(..., compile=True) run, {t.compiling:.1f} s of it compiling; "
+                f"last-50 loss {t.last50:.4f}; the peer's {thousand:,} steps "
+                f"{seconds(result.peer_thousand * thousand / 1000)} ({thousand:,} × its mean "
+                f"step): {result.peer_thousand * thousand / 1000 / t.seconds:.1f}× faster",
+            ]
+        )
+
+
 def table(rows: list[list[str]]) -> str:
     lines = ["| workload | engine | time (median) | notes |", "|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -367,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     w5([100] if args.quick else [100, 1_000], repeats, rows, scratch)
     (scratch / "w5.svg").unlink(missing_ok=True)
     w6(2 if args.quick else 25, repeats, rows, args.names)
+    w7(2 if args.quick else 25, repeats, rows, args.names, 3 if args.quick else 1000)
     header = (
         f"Python {platform.python_version()} on {platform.machine()}, "
         f"{'quick sizes, ' if args.quick else ''}median of {repeats} after a warm-up; "

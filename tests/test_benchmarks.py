@@ -28,7 +28,8 @@ def test_quick_benchmark_run_writes_its_table(tmp_path: Path) -> None:
     text = out.read_text()
     assert text.strip() == result.stdout.strip()
     for workload in ("W1 moons step", "W2 deep chain", "W3 wide", "W4 digits", "W5 draw_graph",
-                     "W6 microgpt step"):  # fmt: skip
+                     "W6 microgpt step", "W7 microgpt step, nn.GPT compiled",
+                     "W7 compiling the 2 positions", "W7 3 steps end to end"):  # fmt: skip
         assert workload in text
     assert "micrograd 0.1.0" in text
     assert "RecursionError" in text  # micrograd's recursive sort, reported as such

@@ -278,3 +278,14 @@ def test_gpt_refuses_a_temperature_that_is_not_positive(
     with pytest.raises(SystemExit):
         main(["gpt", "--steps", "0", "--temperature", temperature])
     assert "--temperature must be a positive number" in capsys.readouterr().err
+
+
+def test_gpt_compile_trains_on_names_and_prints_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_lite.cli import main
+
+    args = ["gpt", "--steps", "3", "--seed", "1", "--quiet", "--compile"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Compiled: one program per position" in out
+    assert "Average loss of the last 3 steps: " in out
+    assert len(out.split("20 samples at temperature 0.5:\n")[1].splitlines()) == 20

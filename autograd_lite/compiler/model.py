@@ -232,6 +232,10 @@ class CompiledModel:
 
         return predictions, backward
 
+    def loss(self, *_: Any) -> Value | None:
+        """None: the loss of a compiled MLP runs on the engine (so every loss works unchanged)."""
+        return None
+
     def _engine(self, rows: Sequence[Any]) -> tuple[list[Any], Callable[[], None]]:
         self.fallbacks += 1
         model = self.model()

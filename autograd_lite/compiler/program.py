@@ -90,17 +90,21 @@ class Trace:
 
     def fingerprint(self, live: Sequence[Value] | None = None) -> list[tuple[Any, ...]]:
         """The graph's shape, node by node: ops, which nodes feed which, constant parameters,
-        constants' values, and which live Value sits where (compared by identity)."""
+        constants' values (a softmax's shift by which nodes it is the largest of, see
+        :func:`shifts`), and which live Value sits where (compared by identity)."""
         live = self.live if live is None else live
         index = {id(n): k for k, n in enumerate(self.order)}
         inputs = {id(v): i for i, v in enumerate(self.inputs)}
         lives = {id(v): j for j, v in enumerate(live)}
+        shifted = shifts(self.order, set(inputs) | set(lives))
         shape: list[tuple[Any, ...]] = []
         for node in self.order:
             if id(node) in inputs:
                 shape.append(("input", inputs[id(node)]))
             elif id(node) in lives:
                 shape.append(("live", lives[id(node)]))
+            elif id(node) in shifted:
+                shape.append(("shift", tuple(index[id(z)] for z in shifted[id(node)])))
             elif not node.parents:
                 shape.append(("constant", node.data.hex()))
             else:
@@ -108,6 +112,47 @@ class Trace:
                 shape.append((node.op, parents, tuple(a.hex() for a in node.op_args)))
         shape.append(("outputs", tuple(index[id(o)] for o in self.outputs), self.single))
         return shape
+
+
+def shifts(order: Sequence[Value], leaves: set[int]) -> dict[int, tuple[Value, ...]]:
+    """The constants of a graph that are a softmax's shift, each with the nodes it is the
+    largest of: ``m`` in Σ exp(zᵢ − m) where m = max(zᵢ.data) (how
+    :func:`~autograd_lite.losses.softmax` and ``log_softmax`` keep every exponent ≤ 0), and in
+    any other zᵢ − m of those z (log_softmax's scores). Compiled code computes such a shift as
+    ``max(z₀, z₁, …)`` at every call instead of writing the number the trace saw; a constant
+    that merely happens to equal the largest z is caught by the second trace at moved inputs
+    (there it no longer does), so it is never mistaken for a shift.
+
+    ``leaves`` are the ids of the graph's inputs and live Values (never constants).
+    """
+
+    def constant(v: Value) -> bool:
+        return not v.parents and id(v) not in leaves
+
+    found: dict[int, tuple[Value, ...]] = {}
+    groups: list[tuple[tuple[Value, ...], float]] = []
+    for node in order:
+        if node.op != "sum" or not node.parents:
+            continue
+        subs = [e.parents[0] if e.op == "exp" else None for e in node.parents]
+        if not all(s is not None and s.op == "sub" and constant(s.parents[1]) for s in subs):
+            continue
+        zs = tuple(s.parents[0] for s in subs if s is not None)
+        m = max(z.data for z in zs)
+        if all(s is not None and s.parents[1].data == m for s in subs):
+            groups.append((zs, m))
+            for s in subs:
+                if s is not None:
+                    found[id(s.parents[1])] = zs
+    if not groups:
+        return found
+    member = {id(z): (zs, m) for zs, m in groups for z in zs}
+    for node in order:  # log_softmax's zᵢ − m − ln Σ: more subs by the same shift
+        if node.op == "sub" and constant(node.parents[1]) and id(node.parents[1]) not in found:
+            group = member.get(id(node.parents[0]))
+            if group is not None and node.parents[1].data == group[1]:
+                found[id(node.parents[1])] = group[0]
+    return found
 
 
 def trace(
@@ -189,6 +234,8 @@ def _describe(entry: tuple[Any, ...]) -> str:
         return "a Value from outside the function"
     if kind == "constant":
         return f"the constant {float.fromhex(entry[1])!r}"
+    if kind == "shift":
+        return f"a softmax's shift, the largest of nodes {list(entry[1])}"
     if kind == "outputs":
         return f"outputs at nodes {list(entry[1])}"
     params = f" with parameters {[float.fromhex(p) for p in entry[2]]}" if entry[2] else ""
@@ -282,12 +329,15 @@ class Program:
         self.by_id: dict[int, Node] = {}
         inputs = {id(v): i for i, v in enumerate(trace.inputs)}
         lives = {id(v): j for j, v in enumerate(trace.live)}
+        self.shifts = shifts(trace.order, set(inputs) | set(lives))
         for k, value in enumerate(trace.order):
             suffix = f"_{value.label}" if _SAFE_LABEL.fullmatch(value.label) else ""
             if id(value) in inputs:
                 kind = "input"
             elif id(value) in lives:
                 kind = "live"
+            elif id(value) in self.shifts:
+                kind = "shift"
             elif not value.parents:
                 kind = "constant"
             else:
@@ -315,6 +365,11 @@ class Program:
 
     # -- forward ------------------------------------------------------------------------------
 
+    def _text(self, value: Value) -> Text:
+        text = self.by_id[id(value)].text
+        assert text is not None
+        return text
+
     def _operands(self, value: Value) -> list[Text]:
         texts = []
         for parent in value.parents:
@@ -323,9 +378,55 @@ class Program:
             texts.append(text)
         return texts
 
+    def forward_order(self) -> list[int]:
+        """The nodes' indices in an order to compute them: parents first, and a softmax's
+        shift after every node it is the largest of (which the trace's own order, a walk from
+        the outputs, may list after the shift's first use)."""
+        index = {id(n.value): k for k, n in enumerate(self.nodes)}
+
+        def needs(k: int) -> list[int]:
+            node = self.nodes[k]
+            if node.kind == "shift":
+                return [index[id(z)] for z in self.shifts[id(node.value)]]
+            if node.kind == "op":
+                return [index[id(p)] for p in node.value.parents]
+            return []
+
+        order: list[int] = []
+        done: set[int] = set()
+        for start in range(len(self.nodes)):
+            if start in done:
+                continue
+            done.add(start)
+            stack = [(start, iter(needs(start)))]
+            while stack:  # iterative depth-first search, as everywhere
+                k, pending = stack[-1]
+                for j in pending:
+                    if j not in done:
+                        done.add(j)
+                        stack.append((j, iter(needs(j))))
+                        break
+                else:
+                    stack.pop()
+                    order.append(k)
+        return order
+
     def _forward(self) -> list[str]:
         lines = []
-        for k, node in enumerate(self.nodes):
+        computed: dict[tuple[int, ...], Text] = {}  # each softmax's shift, computed once
+        for k in self.forward_order() if self.shifts else range(len(self.nodes)):
+            node = self.nodes[k]
+            if node.kind == "shift":
+                group = self.shifts[id(node.value)]
+                key = tuple(map(id, group))
+                if key in computed:
+                    node.text = computed[key]
+                    continue
+                computed[key] = Text(node.var)
+                names = ", ".join(self._text(z).code for z in group)
+                shift = f"max({names})" if len(group) > 1 else names
+                lines.append(_line(f"{node.var} = {shift}", "a softmax's shift: max zᵢ"))
+                continue
             if node.kind != "op":
                 continue
             value = node.value

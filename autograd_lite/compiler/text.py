@@ -296,7 +296,9 @@ def has_failure(texts: Sequence[Text]) -> bool:
 
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 _NODE_NAME = re.compile(r"[vgds]\d")  # the prefixes of the generated locals (v12_x, g12_x...)
-RESERVED = frozenset({"abs", "fsum", "zip", "reversed", "len", "range", "float", "list", "tuple"})
+RESERVED = frozenset(
+    {"abs", "max", "fsum", "zip", "reversed", "len", "range", "float", "list", "tuple"}
+)
 """Builtins the generated code uses, which a function name must not shadow."""
 
 

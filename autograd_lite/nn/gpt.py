@@ -493,7 +493,12 @@ class GPT(Module):
                 f"GPT: the cache holds {len(cache)} positions of {len(cache.keys)} layers; "
                 f"position {pos} needs {pos} positions of {self.n_layer} layers"
             )
-        x = [t + p for t, p in zip(self.wte(token), self.wpe(pos), strict=True)]
+        return self.step_embedded(self.wte(token), pos, cache)
+
+    def step_embedded(self, embedding: Sequence[Value], pos: int, cache: KVCache) -> list[Value]:
+        """:meth:`step` from the token's embedding (its row of ``wte``) rather than its id: what
+        the compiler traces, with the row as inputs, so one program serves every token."""
+        x = [t + p for t, p in zip(embedding, self.wpe(pos), strict=True)]
         x = rmsnorm(x)
         for i, layer in enumerate(self.layers):
             x = layer.step(x, cache.keys[i], cache.values[i])
