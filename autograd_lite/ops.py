@@ -403,7 +403,7 @@ def _vpow_local(m: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
         db = out * m.log(a)
     elif m.data(a) == 0 and not m.differentiable:
         db = 0.0  # 0ᵇ is constant (0 for b > 0, 1 at b = 0; b < 0 is refused by the forward)
-    elif m.lenient:
+    elif getattr(m, "lenient", False):  # (getattr: a namespace of one's own may not say)
         # Asked only for operands someone needs (a pruned pass), and b is not one of them:
         # ∂/∂b has no real value here, but the real ∂/∂a above is all that is needed.
         db = math.nan
