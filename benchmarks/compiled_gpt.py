@@ -7,12 +7,11 @@ Three measurements, on makemore's names as W6 (the same model sizes, seed and Ad
 (0.85, 0.99), one name per step):
 
 - **the step**: the peer's step (benchmarks/microgpt_peer.py, through benchmarks/microgpt_script.py)
-  and a compiled step, taken in turn on the same names in the same order, which of the two
-  goes first alternating from step to step. The compiled step is the body of
-  ``train(..., compile=True)``'s loop: the compiled forward pass, the loss on the engine, its
-  backward pass, the compiled backward pass, Adam. Its programs are compiled before the round
-  (that cost is measured apart). The ratio is peer / compiled over each round's steps; the one
-  quoted is the median of the rounds'.
+  and a compiled step, on the same names in the same order, each in a process of its own
+  (:mod:`benchmarks.solo`). The compiled step is the body of ``train(..., compile=True)``'s
+  loop: the compiled forward pass, the loss, the compiled backward pass, Adam. Its programs are
+  compiled before the timed steps (that cost is measured apart). The ratio is peer / compiled
+  over each round's steps; the one quoted is the median of the rounds'.
 - **the compile cost**: the time to compile the programs the longest name (16 tokens) runs, all
   16 positions, on a fresh model; its peak memory is measured in a second run under tracemalloc
   (which slows it, so the time is taken without it).
@@ -42,8 +41,7 @@ from autograd_lite.nn.gpt import GPT, next_token_data
 from autograd_lite.optim import Adam, linear_decay
 from autograd_lite.tokens import CharTokenizer
 from autograd_lite.train import train
-from benchmarks import microgpt, microgpt_peer
-from benchmarks.microgpt_script import microgpt as peer_script
+from benchmarks import microgpt, solo
 
 SEED = 42
 SIZES = {"block_size": 16, "n_layer": 1, "n_embd": 16, "n_head": 4}
@@ -85,34 +83,6 @@ def compiled_run(docs: Sequence[str], steps: int, precompile: bool = True) -> Ca
         return loss.data
 
     return step
-
-
-@dataclass
-class Round:
-    peer: list[float]
-    compiled: list[float]
-
-    @property
-    def ratio(self) -> float:
-        """peer / compiled over the round's steps."""
-        return sum(self.peer) / sum(self.compiled)
-
-
-def compare(docs: Sequence[str], steps: int, precompile: bool = True) -> Round:
-    """One round: the peer's and the compiled step, ``steps`` each (after a warm-up), in turn."""
-    runs = {
-        "peer": peer_script(microgpt_peer.Value, docs, steps + 1, seed=SEED).step,
-        "compiled": compiled_run(docs, steps + 1, precompile),
-    }
-    times: dict[str, list[float]] = {"peer": [], "compiled": []}
-    for run in runs.values():
-        run()  # warm-up
-    for i in range(steps):
-        for name in ("peer", "compiled") if i % 2 == 0 else ("compiled", "peer"):
-            start = time.perf_counter()
-            runs[name]()
-            times[name].append(time.perf_counter() - start)
-    return Round(times["peer"], times["compiled"])
 
 
 def compile_cost(docs: Sequence[str], positions: int = 16) -> tuple[float, int]:
@@ -161,37 +131,37 @@ def thousand_steps(docs: Sequence[str], steps: int = 1000) -> Thousand:
 
 @dataclass
 class Result:
-    rounds: list[Round]
+    steps: solo.Solo
     compile_seconds: float
     compile_peak: int
     thousand: Thousand | None
 
     @property
     def peer(self) -> float:
-        return statistics.median(t for r in self.rounds for t in r.peer)
+        return self.steps.median("peer")
 
     @property
     def compiled(self) -> float:
-        return statistics.median(t for r in self.rounds for t in r.compiled)
+        return self.steps.median("compiled")
 
     @property
     def ratio(self) -> float:
-        return statistics.median(r.ratio for r in self.rounds)
+        """peer / compiled: the median of the rounds' ratios."""
+        return statistics.median(self.steps.ratios("peer", "compiled"))
 
     @property
     def peer_thousand(self) -> float:
         """1,000 × the peer's mean step."""
-        return 1000 * statistics.mean(t for r in self.rounds for t in r.peer)
+        return 1000 * self.steps.mean("peer")
 
 
 def measure(
-    docs: Sequence[str], steps: int, repeats: int, thousand: int = 1000, quick: bool = False
+    docs: Sequence[str], steps: solo.Solo, thousand: int = 1000, quick: bool = False
 ) -> Result:
-    """The rounds, the compile cost and the ``thousand``-step run (none if 0); ``quick``: only
-    check that it all runs (programs compiled on first use, the cost of two positions)."""
-    rounds = [compare(docs, steps, precompile=not quick) for _ in range(repeats)]
+    """The compile cost and the ``thousand``-step run (none if 0) beside the ``steps`` measured
+    by :func:`benchmarks.solo.measure`; ``quick``: the cost of two positions only."""
     seconds, peak = compile_cost(docs, 2 if quick else 16)
-    return Result(rounds, seconds, peak, thousand_steps(docs, thousand) if thousand else None)
+    return Result(steps, seconds, peak, thousand_steps(docs, thousand) if thousand else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     if path is None:
         print(f"compiled GPT step: {microgpt.MISSING}")
         return 0
-    result = measure(microgpt.load_names(path), args.steps, args.repeats)
+    steps = solo.measure(("peer", "compiled"), args.steps, args.repeats, path)
+    result = measure(microgpt.load_names(path), steps)
     print(
         f"median step: peer {result.peer * 1e3:.1f} ms, compiled nn.GPT "
         f"{result.compiled * 1e3:.1f} ms; peer / compiled = {result.ratio:.1f}"

@@ -1,16 +1,15 @@
-"""W6: microgpt's training step, with the peer's Value and with autograd_lite's, side by side.
+"""W6: microgpt's training step, with the peer's Value, with autograd_lite's, and as nn.GPT.
 
     python -m benchmarks.microgpt                    # 5 rounds of 25 steps: the ratio ours / peer
     python -m benchmarks.microgpt --names names.txt  # another names file
 
-The same script (:mod:`benchmarks.microgpt_script`) trains two copies of the model in one
-process, one over :mod:`benchmarks.microgpt_peer`'s ``Value`` and one over
-``autograd_lite.Value``, on the same names in the same order. They take their steps in turn,
-which of the two goes first alternating from step to step, so a busy machine slows both alike;
-each pair of steps trains on the same name. A round is one such run of both (after one untimed
-step each, to warm up); its ratio is ours / peer over the time of all its steps (single steps
-vary with the length of the name and with the cycle collector, which runs in one step or
-another); the ratio quoted is the median of the rounds'.
+The same script (:mod:`benchmarks.microgpt_script`) trains the model over
+:mod:`benchmarks.microgpt_peer`'s ``Value`` and over ``autograd_lite.Value``, on the same names
+in the same order; a third contender is the idiomatic ``autograd_lite.nn.GPT`` with
+``optim.Adam``. Each runs in a Python process of its own (:mod:`benchmarks.solo` says why: the
+peer's graphs are freed by the cycle collector, which in one process would charge its work to
+the other's steps). A round runs each once, the order rotating; its ratio is ours / peer over
+all its steps; the ratio quoted is the median of the rounds'.
 
 The names are makemore's ``names.txt``, as microgpt trains on: the copy autograd_lite ships
 once it does, else the shared data folder beside the repository (``../shared/data/``), else
@@ -20,19 +19,13 @@ once it does, else the shared data folder beside the repository (``../shared/dat
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import autograd_lite
-from autograd_lite import Value
-from benchmarks import microgpt_peer
-from benchmarks.microgpt_script import microgpt
+from benchmarks import solo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,85 +71,16 @@ def load_names(path: Path) -> list[str]:
     return names
 
 
-@dataclass
-class Round:
-    """One round: the seconds each step took with each Value, and the losses it gave."""
-
-    peer: list[float]
-    ours: list[float]
-    peer_losses: list[float]
-    ours_losses: list[float]
-    parameters: int
-
-    @property
-    def ratio(self) -> float:
-        """ours / peer over all the round's steps."""
-        return sum(self.ours) / sum(self.peer)
-
-
-@dataclass
-class Result:
-    """Several rounds: the median step of each Value and the median of the rounds' ratios."""
-
-    rounds: list[Round]
-
-    @property
-    def peer(self) -> float:
-        """The median seconds per step with the peer's Value, over every timed step."""
-        return statistics.median(t for r in self.rounds for t in r.peer)
-
-    @property
-    def ours(self) -> float:
-        """The median seconds per step with autograd_lite's Value, over every timed step."""
-        return statistics.median(t for r in self.rounds for t in r.ours)
-
-    @property
-    def ratio(self) -> float:
-        """ours / peer: the median of the rounds' ratios."""
-        return statistics.median(r.ratio for r in self.rounds)
-
-    @property
-    def parameters(self) -> int:
-        """The model's parameter count (4,192 with microgpt's sizes and 27 tokens)."""
-        return self.rounds[0].parameters
-
-    @property
-    def losses_differ(self) -> tuple[int, int, float]:
-        """How many of the losses of all rounds differ between the two Values, out of how
-        many, and the largest relative difference."""
-        pairs = [
-            (a, b) for r in self.rounds for a, b in zip(r.peer_losses, r.ours_losses, strict=True)
-        ]
-        worst = max(abs(a - b) / abs(a) for a, b in pairs)
-        return sum(a != b for a, b in pairs), len(pairs), worst
-
-
-def compare(docs: Sequence[str], steps: int) -> Round:
-    """One round: both trained for ``steps`` timed steps (after one untimed one each), in turn."""
-    runs = {
-        "peer": microgpt(microgpt_peer.Value, docs, steps + 1),
-        "ours": microgpt(Value, docs, steps + 1),
-    }
-    times: dict[str, list[float]] = {"peer": [], "ours": []}
-    losses: dict[str, list[float]] = {"peer": [], "ours": []}
-    for name in ("peer", "ours"):
-        runs[name].step()  # warm-up
-    for i in range(steps):
-        for name in ("peer", "ours") if i % 2 == 0 else ("ours", "peer"):
-            start = time.perf_counter()
-            loss = runs[name].step()
-            times[name].append(time.perf_counter() - start)
-            losses[name].append(loss)
-    return Round(
-        times["peer"], times["ours"], losses["peer"], losses["ours"], len(runs["ours"].params)
-    )
-
-
-def measure(docs: Sequence[str], steps: int, repeats: int) -> Result:
-    """``repeats`` rounds of ``steps`` timed steps of each Value."""
-    if steps < 1 or repeats < 1:
-        raise ValueError(f"steps and repeats must be at least 1, got {steps} and {repeats}")
-    return Result([compare(docs, steps) for _ in range(repeats)])
+def losses_differ(result: solo.Solo) -> tuple[int, int, float]:
+    """How many of the losses differ between the peer and autograd_lite's Value, out of how
+    many, and the largest relative difference (the two runs train on the same names)."""
+    pairs = [
+        (a, b)
+        for peer, ours in zip(result.losses["peer"], result.losses["ours"], strict=True)
+        for a, b in zip(peer, ours, strict=True)
+    ]
+    worst = max(abs(a - b) / abs(a) for a, b in pairs)
+    return sum(a != b for a, b in pairs), len(pairs), worst
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,18 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     if path is None:
         print(f"microgpt step: {MISSING}")
         return 0
-    result = measure(load_names(path), args.steps, args.repeats)
-    differ, compared, worst = result.losses_differ
+    result = solo.measure(("peer", "ours", "gpt"), args.steps, args.repeats, path)
+    differ, compared, worst = losses_differ(result)
     print(
         f"microgpt step, {result.parameters:,} parameters, {args.repeats} rounds of "
-        f"{args.steps} steps on {path}"
+        f"{args.steps} steps on {path}, each in a process of its own"
     )
     print(
-        f"median step: peer (microgpt's design) {result.peer * 1e3:.1f} ms, "
-        f"autograd_lite {result.ours * 1e3:.1f} ms"
+        f"median step: peer (microgpt's design) {result.median('peer') * 1e3:.1f} ms, "
+        f"autograd_lite {result.median('ours') * 1e3:.1f} ms, "
+        f"nn.GPT {result.median('gpt') * 1e3:.1f} ms"
     )
-    shown = ", ".join(f"{r.ratio:.2f}" for r in result.rounds)
-    print(f"ours / peer = {result.ratio:.2f} (median of the rounds: {shown})")
+    shown = ", ".join(f"{r:.2f}" for r in result.ratios("ours", "peer"))
+    print(f"ours / peer = {result.ratio('ours', 'peer'):.2f} (median of the rounds: {shown})")
+    print(f"nn.GPT / peer = {result.ratio('gpt', 'peer'):.2f}")
     print(
         f"losses that differ: {differ} of {compared}, by at most {worst:.1e} relative "
         "(the peer divides as a·b⁻¹, autograd_lite as a/b)"

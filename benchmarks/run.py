@@ -7,13 +7,10 @@ Every time is the median of at least five runs after one warm-up run, with Pytho
 collector left on (as a user has it). Ratios compare programs run in the same process, so a
 busy machine slows them alike. The table goes to standard output and to benchmarks/results.md.
 
-W6 trains microgpt's GPT with the same script over two Values, one step of each in turn
-(benchmarks/microgpt.py): a peer written in microgpt's design and autograd_lite's. W7 sets
-``autograd_lite.nn.GPT`` trained with ``train(..., compile=True)`` beside the same peer
-(benchmarks/compiled_gpt.py): the step, the cost of compiling, and 1,000 steps end to end.
-
-TODO: W6 has no column for the idiomatic ``autograd_lite.nn.GPT`` (issue 21, item 6): add one
-when nn.GPT exists, on the same names, sizes, seed and Adam settings.
+W6 trains microgpt's GPT with the same script over two Values (a peer written in microgpt's
+design and autograd_lite's), and as the idiomatic ``autograd_lite.nn.GPT`` on the engine and
+compiled, each contender in a process of its own (benchmarks/solo.py says why). W7 adds what
+compiling costs (benchmarks/compiled_gpt.py) and 1,000 compiled steps end to end.
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograd_lite import topological_order
 from autograd_lite.viz import draw_graph, render
-from benchmarks import compiled_gpt, microgpt, workloads
+from benchmarks import compiled_gpt, microgpt, solo, workloads
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
@@ -305,65 +302,61 @@ def w5(sizes: list[int], repeats: int, rows: list[list[str]], folder: Path) -> N
         )
 
 
-def w6(steps: int, repeats: int, rows: list[list[str]], names: Path | None) -> float | None:
-    """microgpt's training script over the peer's Value and over ours, alternated (see
-    benchmarks/microgpt.py); the ratio ours / peer, or None when there are no names."""
+def w6(steps: int, repeats: int, rows: list[list[str]], names: Path | None) -> solo.Solo | None:
+    """microgpt's training script over the peer's Value and over ours, and nn.GPT on the engine
+    and compiled, each in a process of its own (see benchmarks/solo.py); None without names."""
     label = "W6 microgpt step, 1-layer GPT (n_embd 16, 4 heads), one name"
     path = microgpt.find_names(names)
     if path is None:
         rows.append([label, "—", "—", microgpt.MISSING])
         return None
-    result = microgpt.measure(microgpt.load_names(path), steps, repeats)
-    differ, compared, _ = result.losses_differ
+    result = solo.measure(solo.KINDS, steps, repeats, path)
+    differ, compared, _ = microgpt.losses_differ(result)
     rows.append(
         [
             f"{label}, {result.parameters:,} parameters",
             "microgpt's Value design (benchmarks/microgpt_peer.py)",
-            seconds(result.peer),
-            f"the same script over each Value, steps taken in turn on {path.name}; "
-            f"{compared - differ} of {compared} losses equal to the last bit",
+            seconds(result.median("peer")),
+            f"each contender in a process of its own, on {path.name}; {repeats} rounds of "
+            f"{steps} steps, the order rotating",
         ]
     )
-    shown = ", ".join(f"{r.ratio:.2f}" for r in result.rounds)
-    rows.append(
-        [
-            "",
-            "autograd_lite",
-            seconds(result.ours),
-            f"ours / peer = {result.ratio:.2f} (median of {repeats} rounds of {steps} steps: "
-            f"{shown})",
-        ]
-    )
-    return result.ratio
+    for kind, engine, note in (
+        ("ours", "autograd_lite Value, the same script",
+         f"{compared - differ} of {compared} losses equal to the peer's to the last bit"),
+        ("gpt", "autograd_lite nn.GPT + optim.Adam, engine", "one linear node per dot product"),
+    ):  # fmt: skip
+        shown = ", ".join(f"{r:.2f}" for r in result.ratios(kind, "peer"))
+        rows.append(
+            [
+                "",
+                engine,
+                seconds(result.median(kind)),
+                f"{kind} / peer = "
+                f"{result.ratio(kind, 'peer'):.2f} (rounds: {shown}); {note}",
+            ]
+        )
+    return result
 
 
-def w7(steps: int, repeats: int, rows: list[list[str]], names: Path | None, thousand: int) -> None:
-    """microgpt's step on autograd_lite.nn.GPT compiled, beside the peer's (see
-    benchmarks/compiled_gpt.py): the step, the compile cost, 1,000 steps end to end."""
+def w7(steps: solo.Solo | None, rows: list[list[str]], names: Path | None, thousand: int) -> None:
+    """nn.GPT compiled beside the peer (see benchmarks/compiled_gpt.py): the step (from W6's
+    rounds), the compile cost, 1,000 steps end to end."""
     label = "W7 microgpt step, nn.GPT compiled, one name"
     path = microgpt.find_names(names)
-    if path is None:
+    if path is None or steps is None:
         rows.append([label, "—", "—", microgpt.MISSING])
         return
     quick = thousand < 1000
-    result = compiled_gpt.measure(microgpt.load_names(path), steps, repeats, thousand, quick)
-    shown = ", ".join(f"{r.ratio:.1f}" for r in result.rounds)
+    result = compiled_gpt.measure(microgpt.load_names(path), steps, thousand, quick)
+    shown = ", ".join(f"{r:.1f}" for r in steps.ratios("peer", "compiled"))
     rows.append(
         [
             label,
-            "microgpt's Value design (benchmarks/microgpt_peer.py)",
-            seconds(result.peer),
-            "steps taken in turn with the compiled ones, on the same names",
-        ]
-    )
-    rows.append(
-        [
-            "",
             "autograd_lite nn.GPT, compiled",
             seconds(result.compiled),
-            f"peer / compiled = {result.ratio:.1f}× (median of {repeats} rounds of {steps} "
-            f"steps: {shown}); "
-            + ("programs compiled on first use" if quick else "programs compiled before the round"),
+            f"peer / compiled = {result.ratio:.1f}× (W6's rounds: {shown}); programs compiled "
+            "before the timed steps",
         ]
     )
     rows.append(
@@ -421,8 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     scratch = args.out.parent
     w5([100] if args.quick else [100, 1_000], repeats, rows, scratch)
     (scratch / "w5.svg").unlink(missing_ok=True)
-    w6(2 if args.quick else 25, repeats, rows, args.names)
-    w7(2 if args.quick else 25, repeats, rows, args.names, 3 if args.quick else 1000)
+    steps = w6(2 if args.quick else 25, repeats, rows, args.names)
+    w7(steps, rows, args.names, 3 if args.quick else 1000)
     header = (
         f"Python {platform.python_version()} on {platform.machine()}, "
         f"{'quick sizes, ' if args.quick else ''}median of {repeats} after a warm-up; "
