@@ -121,6 +121,9 @@ class Rule:
             ``"rectifier"`` (zero for negative inputs, as relu: He initialisation) or
             ``"smooth"`` (as tanh: LeCun initialisation).
         sampling: where the checks draw its operands (:class:`Sampling`).
+        finite_locals: its local derivatives are finite wherever its operands and its result
+            are (the compiler then skips a sample that a zero upstream gradient makes useless:
+            zero times a finite number changes no sum).
     """
 
     name: str
@@ -137,6 +140,7 @@ class Rule:
     written: Written = field(default_factory=Written)
     activation: str = ""
     sampling: Sampling = field(default_factory=Sampling)
+    finite_locals: bool = False
 
     def __reduce__(self) -> tuple[Callable[[str], Rule], tuple[str]]:
         # Rules hold lambdas, which do not pickle; they are singletons of the table, so a
@@ -455,15 +459,18 @@ _RULE_LIST = (
     Rule("add", "+", ("a", "b"), lambda a, b: a + b,
          lambda m, out, a, b: (1.0, 1.0),
          "a + b", "∂/∂a = 1,  ∂/∂b = 1",
-         written=_written("{0:1} + {1:2}", "{0:1} + {1:1}", SUM, micrograd="+")),
+         written=_written("{0:1} + {1:2}", "{0:1} + {1:1}", SUM, micrograd="+"),
+         finite_locals=True),
     Rule("sub", "−", ("a", "b"), lambda a, b: a - b,
          lambda m, out, a, b: (1.0, -1.0),
          "a − b", "∂/∂a = 1,  ∂/∂b = −1",
-         written=_written("{0:1} - {1:2}", "{0:1} − {1:2}", SUM, micrograd="-")),
+         written=_written("{0:1} - {1:2}", "{0:1} − {1:2}", SUM, micrograd="-"),
+         finite_locals=True),
     Rule("mul", "×", ("a", "b"), lambda a, b: a * b,
          lambda m, out, a, b: (b, a),
          "a · b", "∂/∂a = b,  ∂/∂b = a",
-         written=_written("{0:2} * {1:3}", "{0:2}·{1:2}", PRODUCT, micrograd="*")),
+         written=_written("{0:2} * {1:3}", "{0:2}·{1:2}", PRODUCT, micrograd="*"),
+         finite_locals=True),
     Rule("truediv", "÷", ("a", "b"), _truediv,
          lambda m, out, a, b: (1 / b, -out / b),  # −a/b² written as −out/b: no b² to overflow
          "a / b", "∂/∂a = 1/b,  ∂/∂b = −a/b²",
@@ -473,23 +480,27 @@ _RULE_LIST = (
     Rule("neg", "−", ("x",), lambda x: -x,
          lambda m, out, x: (-1.0,),
          "−x", "−1",
-         written=_written("-{0:3}", "−{0:4}", UNARY)),
+         written=_written("-{0:3}", "−{0:4}", UNARY),
+         finite_locals=True),
     Rule("pos", "+", ("x",), lambda x: x,
          lambda m, out, x: (1.0,),
          "x", "1",
-         written=_written("+{0:3}", "+{0:4}", UNARY)),
+         written=_written("+{0:3}", "+{0:4}", UNARY),
+         finite_locals=True),
     Rule("sum", "Σ", ("x",), _sum,
          lambda m, out, *xs: (1.0,) * len(xs),
          "x₀ + x₁ + … (exactly rounded)", "∂/∂xᵢ = 1", variadic=True,
          written=Written(python=Notation("Value.sum([{all}])"),
                          picture=Notation("{all}", SUM, join=" + ", short="Σ of {n} terms")),
-         sampling=Sampling(count=(1, 6))),
+         sampling=Sampling(count=(1, 6)),
+         finite_locals=True),
     Rule("linear", "Σw·x+b", ("w", "x", "b"), _linear, _linear_local,
          "w₀·x₀ + w₁·x₁ + … + b (exactly rounded)", "∂/∂wᵢ = xᵢ,  ∂/∂xᵢ = wᵢ,  ∂/∂b = 1",
          variadic=True, pairs=True,
          written=Written(python=Notation("Value.linear([{weights}], [{inputs}], {last})"),
                          picture=Notation("{pairs} + {last}", SUM, join=" + ", short="w·x + b")),
-         sampling=_sample(Interval(-10.0, 10.0), count=(1, 3))),
+         sampling=_sample(Interval(-10.0, 10.0), count=(1, 3)),
+         finite_locals=True),
     Rule("pow", "**", ("x",), _power, _pow_local,
          "xᶜ (c a number)", "c·xᶜ⁻¹", params=("c",),
          written=_written("{0:5} ** {p0}", "{0:5}{p0:sup}", POWER, micrograd="**{p0}"),
@@ -506,7 +517,8 @@ _RULE_LIST = (
          lambda m, out, x: (out,),
          "eˣ", "eˣ",
          written=Written(method="exp"),
-         sampling=_sample(Interval(-20.0, 4.5))),  # e^4.5 ≈ 90
+         sampling=_sample(Interval(-20.0, 4.5)),  # e^4.5 ≈ 90
+         finite_locals=True),
     Rule("log", "log", ("x",), _log,
          lambda m, out, x: (1 / x,),
          "ln x", "1/x",
@@ -521,49 +533,58 @@ _RULE_LIST = (
          lambda m, out, x: (1 - out * out,),
          "tanh x", "1 − tanh(x)²",
          written=Written(method="tanh"), activation="smooth",
-         sampling=_sample(Interval(-5.0, 5.0))),
+         sampling=_sample(Interval(-5.0, 5.0)),
+         finite_locals=True),
     Rule("sigmoid", "σ", ("x",), _sigmoid,
          lambda m, out, x: (out * (1 - out),),
          "σ(x) = 1/(1 + e^−x)", "σ(x)·(1 − σ(x))",
          written=Written(method="sigmoid"), activation="smooth",
-         sampling=_sample(Interval(-20.0, 20.0))),
+         sampling=_sample(Interval(-20.0, 20.0)),
+         finite_locals=True),
     Rule("relu", "relu", ("x",), lambda x: x if x > 0 else 0.0,
          lambda m, out, x: (1.0 if m.data(x) > 0 else 0.0,),  # 0 at the kink x = 0
          "max(x, 0)", "1 if x > 0 else 0 (0 at x = 0)", kinks=(0.0,),
          written=Written(method="relu", micrograd="ReLU"), activation="rectifier",
-         sampling=_sample(_NONZERO)),
+         sampling=_sample(_NONZERO),
+         finite_locals=True),
     Rule("leaky_relu", "lrelu", ("x",), lambda x, slope: x if x > 0 else slope * x,
          lambda m, out, x, slope: (1.0 if m.data(x) > 0 else slope,),  # slope at x = 0
          "x if x > 0 else slope·x", "1 if x > 0 else slope (slope at x = 0)",
          params=("slope",), kinks=(0.0,),
          written=Written(method="leaky_relu"), activation="rectifier",
          sampling=_sample(_NONZERO, params=(Interval(0.0, 0.5),),
-                          choices=((0.1,), (0.01,), (0.3,)))),
+                          choices=((0.1,), (0.01,), (0.3,))),
+         finite_locals=True),
     Rule("abs", "|x|", ("x",), abs,
          lambda m, out, x: (_sign(m.data(x)),),  # 0 at the kink x = 0
          "|x|", "sign(x) (0 at x = 0)", kinks=(0.0,),
          written=Written(method="abs", python=Notation("abs({0})"), picture=Notation("|{0}|")),
-         sampling=_sample(_NONZERO)),
+         sampling=_sample(_NONZERO),
+         finite_locals=True),
     Rule("silu", "silu", ("x",), lambda x: x * _sigmoid(x), _silu_local,
          "x·σ(x)", "σ(x)·(1 + x·(1 − σ(x)))",
          written=Written(method="silu", aliases=("swish",)), activation="rectifier",
-         sampling=_sample(Interval(-20.0, 20.0))),
+         sampling=_sample(Interval(-20.0, 20.0)),
+         finite_locals=True),
     Rule("softplus", "softplus", ("x",), _softplus,
          lambda m, out, x: (m.sigmoid(x),),
          "ln(1 + eˣ)", "σ(x)",
          written=Written(method="softplus"),
-         sampling=_sample(Interval(-20.0, 20.0))),
+         sampling=_sample(Interval(-20.0, 20.0)),
+         finite_locals=True),
     # Beyond |x| = 100 sin and cos oscillate too fast for any finite difference to follow.
     Rule("sin", "sin", ("x",), math.sin,
          lambda m, out, x: (m.cos(x),),
          "sin x", "cos x",
          written=Written(method="sin"),
-         sampling=_sample(Interval(-10.0, 10.0), domain=(Interval(-100.0, 100.0),))),
+         sampling=_sample(Interval(-10.0, 10.0), domain=(Interval(-100.0, 100.0),)),
+         finite_locals=True),
     Rule("cos", "cos", ("x",), math.cos,
          lambda m, out, x: (-m.sin(x),),
          "cos x", "−sin x",
          written=Written(method="cos"),
-         sampling=_sample(Interval(-10.0, 10.0), domain=(Interval(-100.0, 100.0),))),
+         sampling=_sample(Interval(-10.0, 10.0), domain=(Interval(-100.0, 100.0),)),
+         finite_locals=True),
 )  # fmt: skip
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in _RULE_LIST}
@@ -577,6 +598,7 @@ BUILTIN_OPS: tuple[str, ...] = tuple(RULES)
 """The names of the library's own ops."""
 
 # The rules that other modules use by themselves (the engine's operators, check_engine's probes
-# of how gradients flow through + and ×).
+# of how gradients flow through + and ×, the compiler's softmax shift Σ exp(z − m)).
 ADD, MUL, POW = RULES["add"], RULES["mul"], RULES["pow"]
+SUB, EXP = RULES["sub"], RULES["exp"]
 SUMMATION = RULES["sum"]  # (SUM is the precedence level of + and -)

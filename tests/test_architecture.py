@@ -203,11 +203,6 @@ ALLOWED_OP_NAMES = {
 """Strings that spell a built-in op's name but mean something else, each with its reason."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="viz reads its rules' facts now; compiler/model.py (_ZERO_SAFE) and nn/gpt.py "
-    "(_rescope) still spell op names",
-)
 def test_an_op_is_named_only_by_its_rule_and_its_value_method() -> None:
     from autograd_lite.ops import BUILTIN_OPS
 

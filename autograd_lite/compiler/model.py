@@ -35,15 +35,12 @@ from .text import Text
 
 __all__ = ["CompiledModel", "compiled_l2", "compiled_model"]
 
-_ZERO_SAFE = frozenset(
-    id(RULES[name])
-    for name in ("add", "sub", "mul", "neg", "pos", "sum", "linear", "relu", "leaky_relu",
-                 "abs", "tanh", "sigmoid", "exp", "silu", "softplus", "sin", "cos")
-)  # fmt: skip
-"""The library's own rules (by identity: a rule registered in their place is not one of
-them) whose local derivatives are finite wherever their operands and result are: through a
-graph of only these, a zero upstream gradient gives exactly zero contributions, which change
-no sum, so a sample whose seeds are all zero can be skipped with the same result."""
+_ZERO_SAFE = frozenset(id(rule) for rule in RULES.values() if rule.finite_locals)
+"""The library's own rules (by identity, taken at import: a rule registered later is not one
+of them) whose local derivatives are finite wherever their operands and result are (the
+rule's ``finite_locals`` fact): through a graph of only these, a zero upstream gradient gives
+exactly zero contributions, which change no sum, so a sample whose seeds are all zero can be
+skipped with the same result."""
 
 CHECK = 16
 """A compiled model re-traces one sample on steps 1, 2, 4, 8 and then every 16th step."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..engine import Value, enable_grad, rule_of
 from ..errors import GraphChangedError
-from ..ops import FloatMath, Rule
+from ..ops import EXP, SUB, SUMMATION, FloatMath, Rule
 from .text import (
     COND,
     FAIL,
@@ -114,6 +114,11 @@ class Trace:
         return shape
 
 
+def made_by(node: Value, rule: Rule) -> bool:
+    """Whether ``rule`` made ``node`` (False for a leaf)."""
+    return bool(node.parents) and rule_of(node) is rule
+
+
 def shifts(order: Sequence[Value], leaves: set[int]) -> dict[int, tuple[Value, ...]]:
     """The constants of a graph that are a softmax's shift, each with the nodes it is the
     largest of: ``m`` in Σ exp(zᵢ − m) where m = max(zᵢ.data) (how
@@ -132,10 +137,10 @@ def shifts(order: Sequence[Value], leaves: set[int]) -> dict[int, tuple[Value, .
     found: dict[int, tuple[Value, ...]] = {}
     groups: list[tuple[tuple[Value, ...], float]] = []
     for node in order:
-        if node.op != "sum" or not node.parents:
+        if not made_by(node, SUMMATION):
             continue
-        subs = [e.parents[0] if e.op == "exp" else None for e in node.parents]
-        if not all(s is not None and s.op == "sub" and constant(s.parents[1]) for s in subs):
+        subs = [e.parents[0] if made_by(e, EXP) else None for e in node.parents]
+        if not all(s is not None and made_by(s, SUB) and constant(s.parents[1]) for s in subs):
             continue
         zs = tuple(s.parents[0] for s in subs if s is not None)
         m = max(z.data for z in zs)
@@ -148,7 +153,7 @@ def shifts(order: Sequence[Value], leaves: set[int]) -> dict[int, tuple[Value, .
         return found
     member = {id(z): (zs, m) for zs, m in groups for z in zs}
     for node in order:  # log_softmax's zᵢ − m − ln Σ: more subs by the same shift
-        if node.op == "sub" and constant(node.parents[1]) and id(node.parents[1]) not in found:
+        if made_by(node, SUB) and constant(node.parents[1]) and id(node.parents[1]) not in found:
             group = member.get(id(node.parents[0]))
             if group is not None and node.parents[1].data == group[1]:
                 found[id(node.parents[1])] = group[0]
