@@ -4,6 +4,7 @@ with Hypothesis, and report it."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from ..plain import plain_value
 from .adapter import Engine
 from .diagnosis import _diagnose, _fd_row_agrees, _reflected
 from .probes import _detect
-from .programs import _program, _Program
+from .programs import _Program, _program
 from .verdict import _examine
 
 if TYPE_CHECKING:
@@ -190,11 +191,12 @@ def check_engine(
     finite differences, and which op is wrong and how, or which mechanism (accumulation, the
     topological order, the seed, reflected operators, zero_grad).
 
+    >>> from autograd_lite import Value
     >>> check_engine(Value, ops=["mul", "exp"], examples=10, seed=1).ops
     ['mul', 'exp']
     """
     # strategies first: without Hypothesis, its ImportError names the extra to install.
-    from .strategies import expressions  # noqa: I001 (this order on purpose)
+    from ..strategies import expressions  # noqa: I001 (this order on purpose)
 
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample

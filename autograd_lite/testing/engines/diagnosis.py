@@ -16,12 +16,20 @@ from ..gradcheck.numeric import Estimate
 from ..gradcheck.verdict import _judge
 from ..source import written
 from .adapter import Engine
-from .probes import _PROBE_POINT, _isolated, _mul_is_right, _passes_nothing, _probe_names, _probe_params
-from .programs import _Oracle, _Outcome, _program, _Program, _Raised, _run
+from .probes import (
+    _PROBE_POINT,
+    _isolated,
+    _mul_is_right,
+    _passes_nothing,
+    _probe_names,
+    _probe_params,
+)
+from .programs import _Oracle, _Outcome, _Program, _program, _Raised, _run
 from .verdict import _close, _Finding
 
 if TYPE_CHECKING:
     from ..strategies import Expression
+
 
 def _fd_row_agrees(theirs: float, estimates: list[Estimate]) -> bool:
     return _judge(theirs, [dataclasses.replace(e) for e in estimates], 1e-5, 1e-3) == "agrees"
@@ -54,7 +62,6 @@ def _explain(
         factor = yours / expected
         return f"{text} — off by a factor of {factor:.4g}: a factor is missing or wrong"
     return text
-
 
 
 def _op_diagnosis(
@@ -106,7 +113,6 @@ def _op_diagnosis(
                     "gradients are assigned (=), not accumulated (+=)"
                 ]
     return []
-
 
 
 def _basic_ops(engine: Engine, wrong: str) -> list[str]:
@@ -389,4 +395,3 @@ def _reflected(engine: Engine, ops: Sequence[str]) -> tuple[list[str], list[str]
                 line = f"∂({text})/∂x at x = {x!r}"
                 return statements, [_explain(line, g, expected, None, RULES[op].derivative)]
     return None
-

@@ -43,7 +43,6 @@ def _detect(engine: Engine, op: str) -> str | None:
     return reason
 
 
-
 def _probe_names(rule: Rule, n: int) -> list[str]:
     """Names for the leaves of a probe: the rule's own (``a``, ``b``), as identifiers."""
     return [name.replace("[", "").replace("]", "") for name in rule.input_names(n)]
@@ -91,7 +90,6 @@ def _mul_is_right(engine: Engine) -> bool:
     return _close(grads[0], 1.3, 1e-12, 1e-12) and _close(grads[1], 0.7, 1e-12, 1e-12)
 
 
-
 def _passes_nothing(engine: Engine, op: str) -> bool:
     """Whether ``op`` alone, at a point where its derivatives are not 0, passes no gradient."""
     rule = RULES[op]
@@ -101,4 +99,3 @@ def _passes_nothing(engine: Engine, op: str) -> bool:
     except (_Raised, Exception):
         return False
     return all(g == 0 for g in grads)
-

@@ -173,4 +173,3 @@ def _outcome(engine: Engine, program: _Program, order: int, n_inputs: int) -> _O
                 raise _Raised("gradients(∂out/∂x, inputs)", error) from None
             result.hessian.append([engine.data(g) for g in row])
     return result
-

@@ -13,6 +13,7 @@ from .programs import _Oracle, _oracle, _Outcome, _outcome, _program, _Raised
 if TYPE_CHECKING:
     from ..strategies import Expression
 
+
 @dataclasses.dataclass
 class _Finding:
     """One failed example: what differs, and the numbers for the report."""
@@ -57,4 +58,3 @@ def _examine(
             if not _close(h, ours.hessian[i][j], atol, rtol, ours.scales[i] * 10):
                 return _Finding("hessian", f"∂²/∂x{i}∂x{j} differs"), ours, theirs
     return None, ours, theirs
-

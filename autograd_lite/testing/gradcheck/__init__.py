@@ -83,7 +83,6 @@ class NondifferentiablePoint(GradCheckError):  # noqa: N818 - the name the issue
     """The point sits on a kink (relu, abs, leaky_relu at 0): no derivative to check there."""
 
 
-
 def check_grad(
     f: Callable[..., Any],
     xs: Sequence[float],

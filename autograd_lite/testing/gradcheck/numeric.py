@@ -29,6 +29,7 @@ Graph = tuple[list[Value], Value]
 Probe = Callable[[list[float]], tuple[float, list[tuple[str, int]]]]
 """f (or one of its derivatives) at a point, with the side of every kink it passed."""
 
+
 def _call(f: Callable[..., Any], xs: Sequence[float]) -> Graph:
     """f at fresh leaves labelled x0, x1, ...: the leaves and the result (which must be a Value)."""
     inputs = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
@@ -116,7 +117,6 @@ class Estimate:
     trusted: bool = False
 
 
-
 def _steps(x: float, steps: Sequence[float]) -> dict[str, float]:
     """The sweep at x: each step absolute, and relative to |x| when that differs."""
     sweep = {f"h={h:g}": h for h in steps}
@@ -174,7 +174,6 @@ def _estimates(
         rounding = _ROUNDING_FACTOR * (_EPS * size + _TINY) * 2.0 / width
         found.append(Estimate(label, (f_up - f_down) / width, width, rounding))
     return found
-
 
 
 def _side(x: float, kink: float) -> int:

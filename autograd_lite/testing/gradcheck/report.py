@@ -24,6 +24,7 @@ class GradCheckResult:
     """The outcome of :func:`check_grad`; ``report()`` (or ``print(result)``) explains it, ``ok``
     is the verdict.
 
+    >>> from autograd_lite.testing import check_grad
     >>> result = check_grad(lambda x: x * x, [3.0])
     >>> result
     <GradCheckResult passed: f(3.0) = 9.0, order 1, 1 derivative checked>
@@ -126,4 +127,3 @@ _HEADER = (
     f"  {'step':<14}{'numeric':>24}{'abs error':>12}{'rel error':>12}"
     f"{'rounding':>11}{'truncation':>11}{'tolerance':>11}  verdict"
 )
-

@@ -9,6 +9,7 @@ from ...ops import RULES, Rule
 from .numeric import DEFAULT_STEPS, Probe, _estimates, _side
 from .verdict import _judge
 
+
 def _describe_node(node: Value, rule: Rule) -> str:
     names = rule.input_names(len(node.parents))
     parts = [f"{name} = {p.data!r}" for name, p in zip(names, node.parents, strict=True)]
@@ -89,4 +90,3 @@ def _check_nodes(out: Value, order: int, atol: float, rtol: float) -> tuple[list
             standing, description = _check_node(node, rule, order, atol, rtol)
             found[standing].append(description)
     return found["suspect"], found["unchecked"]
-

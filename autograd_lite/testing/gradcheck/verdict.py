@@ -4,7 +4,9 @@ whether the analytic derivative agrees with them."""
 from __future__ import annotations
 
 import dataclasses
+
 from .numeric import _MAX, Estimate
+
 
 def _tolerance(numeric: float, atol: float, rtol: float) -> float:
     return atol + rtol * abs(numeric)
@@ -12,7 +14,6 @@ def _tolerance(numeric: float, atol: float, rtol: float) -> float:
 
 def _agrees(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
     return abs(analytic - numeric) <= _tolerance(numeric, atol, rtol)
-
 
 
 def _judge(analytic: float, estimates: list[Estimate], atol: float, rtol: float) -> str:
@@ -61,7 +62,6 @@ def _judge(analytic: float, estimates: list[Estimate], atol: float, rtol: float)
     return "inconclusive"
 
 
-
 @dataclasses.dataclass
 class Row:
     """One derivative compared: ∂f/∂xᵢ (``index`` = (i,)) or ∂²f/∂xᵢ∂xⱼ (``index`` = (i, j))."""
@@ -83,7 +83,6 @@ class Row:
         return self.verdict == "agrees"
 
 
-
 def _why_inconclusive(row: Row) -> str:
     """Why no estimate of the sweep could be used for ``row``, in words."""
     notes = {e.note for e in row.estimates}
@@ -101,4 +100,3 @@ def _why_inconclusive(row: Row) -> str:
         "rounding error swamps every step of the sweep (f is large compared with how much it "
         "changes), so the derivative cannot be checked"
     )
-
