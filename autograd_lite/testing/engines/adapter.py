@@ -13,11 +13,12 @@ from ...ops import RULES
 from ..source import _lambda_text, written
 
 Hook = Callable[..., Any]
+"""A function the user gives :class:`Engine` (a leaf maker, a reader, an op), called with
+the engine's nodes."""
 
-
-# ---------------------------------------------------------------------------------------------
-# The adapter
-# ---------------------------------------------------------------------------------------------
+Node = Any
+"""A node of the engine under test: an object of its class, which only the :class:`Engine`'s
+hooks know how to read, so it has no type more precise than this."""
 
 
 def _hook_name(hook: Hook, default: str) -> str:
@@ -85,21 +86,21 @@ class Engine:
 
     # -- running the engine -------------------------------------------------------------------
 
-    def leaf(self, x: float) -> Any:
+    def leaf(self, x: float) -> Node:
         """A new leaf holding ``x``."""
         return (self._leaf or self.value_class)(x)
 
-    def data(self, node: Any) -> float:
+    def data(self, node: Node) -> float:
         """The value of ``node``, as a float."""
         raw = getattr(node, self._data) if isinstance(self._data, str) else self._data(node)
         return float(raw)
 
-    def grad(self, node: Any) -> float:
+    def grad(self, node: Node) -> float:
         """The gradient of ``node`` after a backward pass, as a float."""
         raw = getattr(node, self._grad) if isinstance(self._grad, str) else self._grad(node)
         return float(raw)
 
-    def backward(self, node: Any) -> None:
+    def backward(self, node: Node) -> None:
         """Run the backward pass from ``node``."""
         if self._backward is not None:
             self._backward(node)
@@ -111,7 +112,7 @@ class Engine:
         """Whether the engine claims to reset gradients (it has ``zero_grad``)."""
         return self._zero_grad is not None or callable(getattr(self.value_class, "zero_grad", None))
 
-    def zero_grad(self, node: Any) -> None:
+    def zero_grad(self, node: Node) -> None:
         """Reset the gradients of ``node``'s graph."""
         if self._zero_grad is not None:
             self._zero_grad(node)
@@ -123,7 +124,7 @@ class Engine:
         """Whether gradients can be differentiated again (``order=2`` is possible)."""
         return self._gradients is not None
 
-    def gradients(self, out: Any, inputs: Sequence[Any]) -> list[Any]:
+    def gradients(self, out: Node, inputs: Sequence[Node]) -> list[Node]:
         """∂out/∂input for each input, as differentiable nodes of the engine."""
         if self._gradients is None:
             raise ValueError(
@@ -134,9 +135,9 @@ class Engine:
 
     # -- writing programs for the engine ------------------------------------------------------
 
-    def namespace(self) -> dict[str, Any]:
+    def namespace(self) -> dict[str, object]:
         """The names the programs written for this engine use."""
-        names: dict[str, Any] = {self.name: self.value_class}
+        names: dict[str, object] = {self.name: self.value_class}
         if self._leaf is not None:
             names[_hook_name(self._leaf, "leaf")] = self._leaf
         for op, hook in self._ops.items():
@@ -212,7 +213,7 @@ def _call_text(hook: Hook, argument: str) -> str:
     return f"{name}({argument})"
 
 
-def _import_line(thing: Any, name: str) -> str:
+def _import_line(thing: Callable[..., object], name: str) -> str:
     module = getattr(thing, "__module__", None)
     qualname = getattr(thing, "__qualname__", name)
     if getattr(thing, "__name__", "") == "<lambda>":

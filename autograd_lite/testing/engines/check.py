@@ -29,11 +29,6 @@ autograd_lite's tests is caught within the first 60 on every seed tried (most wi
 (``examples=2000``) for a thorough run before you publish your engine."""
 
 
-# ---------------------------------------------------------------------------------------------
-# The result and check_engine
-# ---------------------------------------------------------------------------------------------
-
-
 @dataclasses.dataclass(repr=False)
 class EngineCheckResult:
     """The outcome of :func:`check_engine`; ``report()`` (or ``print(result)``) explains it."""

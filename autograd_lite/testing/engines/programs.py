@@ -8,13 +8,13 @@ import dataclasses
 import math
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from ...engine import Value, gradients, local_derivatives, type_name
 from ...engine.graph import backprop
 from ...engine.value import apply_rule, float_local
 from ...ops import RULES
-from .adapter import Engine
+from .adapter import Engine, Node
 
 if TYPE_CHECKING:
     from ..strategies import Expression
@@ -30,7 +30,7 @@ class _Raised(Exception):  # noqa: N818 - an internal signal, never seen by user
         super().__init__(f"{statement}: {type_name(error)}: {error}")
 
 
-def _run(engine: Engine, statements: Sequence[str]) -> dict[str, Any]:
+def _run(engine: Engine, statements: Sequence[str]) -> dict[str, object]:
     """Run ``statements`` with the engine's names; the namespace afterwards."""
     namespace = engine.namespace()
     code = compile("\n".join(statements), _PROGRAM, "exec")
@@ -45,7 +45,7 @@ def _run(engine: Engine, statements: Sequence[str]) -> dict[str, Any]:
     return namespace
 
 
-def _read(engine: Engine, what: str, name: str, node: Any) -> float:
+def _read(engine: Engine, what: str, name: str, node: Node) -> float:
     """The value (``what="data"``) or gradient of ``node``, or _Raised naming how it was read."""
     try:
         return engine.data(node) if what == "data" else engine.grad(node)
@@ -53,7 +53,11 @@ def _read(engine: Engine, what: str, name: str, node: Any) -> float:
         raise _Raised(engine.read_text(what, name), error) from None
 
 
-def _call(what: str, function: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _call(what: str, function: Callable[[], T]) -> T:
+    """``function()``, or _Raised naming ``what`` the program was doing when it raised."""
     try:
         return function()
     except Exception as error:
@@ -141,7 +145,7 @@ class _Outcome:
     second_pass: list[float] = dataclasses.field(default_factory=list)
 
 
-def _read_grad(engine: Engine, node: Any) -> float | None:
+def _read_grad(engine: Engine, node: Node) -> float | None:
     with contextlib.suppress(Exception):
         return engine.grad(node)
     return None

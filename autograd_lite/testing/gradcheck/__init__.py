@@ -84,7 +84,7 @@ class NondifferentiablePoint(GradCheckError):  # noqa: N818 - the name the issue
 
 
 def check_grad(
-    f: Callable[..., Any],
+    f: Callable[..., object],
     xs: Sequence[float],
     *,
     atol: float = 1e-5,
@@ -138,7 +138,7 @@ def check_grad(
     for k, h in enumerate(steps):
         _check_step(h, f"check_grad: steps[{k}]")
     points = [Value(x).data for x in xs]
-    options: dict[str, Any] = {"order": order} if order != 1 else {}
+    options: dict[str, object] = {"order": order} if order != 1 else {}
     if (atol, rtol) != (1e-5, 1e-3):
         options.update(atol=atol, rtol=rtol)
     if tuple(steps) != DEFAULT_STEPS:
@@ -158,7 +158,7 @@ def check_grad(
 
 
 def _check(
-    f: Callable[..., Any],
+    f: Callable[..., object],
     xs: list[float],
     atol: float,
     rtol: float,

@@ -7,7 +7,6 @@ import dataclasses
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from ...engine import Value, gradients, topological_order, type_name
 from ...engine.graph import backprop
@@ -30,7 +29,7 @@ Probe = Callable[[list[float]], tuple[float, list[tuple[str, int]]]]
 """f (or one of its derivatives) at a point, with the side of every kink it passed."""
 
 
-def _call(f: Callable[..., Any], xs: Sequence[float]) -> Graph:
+def _call(f: Callable[..., object], xs: Sequence[float]) -> Graph:
     """f at fresh leaves labelled x0, x1, ...: the leaves and the result (which must be a Value)."""
     inputs = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     out = f(*inputs)
@@ -72,7 +71,7 @@ def _shifted(xs: Sequence[float], i: int, h: float) -> tuple[list[float], list[f
 
 
 def numerical_grad(
-    f: Callable[..., Any], xs: Sequence[float], *, step: float = 1e-6, relative: bool = True
+    f: Callable[..., object], xs: Sequence[float], *, step: float = 1e-6, relative: bool = True
 ) -> list[float]:
     """Central differences (f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h for each input, in float64.
 
@@ -197,7 +196,7 @@ def _branches(out: Value) -> list[tuple[str, int]]:
     return sides
 
 
-def _gradient(f: Callable[..., Any], xs: Sequence[float], seed: float = 1.0) -> list[float]:
+def _gradient(f: Callable[..., object], xs: Sequence[float], seed: float = 1.0) -> list[float]:
     """The analytic gradient, by backward() on a fresh graph."""
     inputs, out = _call(f, xs)
     out.backward(seed)
@@ -209,7 +208,7 @@ def _grad_of(graph: Graph) -> list[float]:
     return [g.data for g in gradients(out, inputs)]
 
 
-def _hessian(f: Callable[..., Any], xs: Sequence[float]) -> list[list[float]]:
+def _hessian(f: Callable[..., object], xs: Sequence[float]) -> list[list[float]]:
     inputs, out = _call(f, xs)
     return [_grad_of((inputs, first)) for first in gradients(out, inputs, create_graph=True)]
 
@@ -222,7 +221,7 @@ def _partial(i: int, graph: Graph) -> float:
     return _grad_of(graph)[i]
 
 
-def _probe(f: Callable[..., Any], read: Callable[[Graph], float]) -> Probe:
+def _probe(f: Callable[..., object], read: Callable[[Graph], float]) -> Probe:
     def probe(point: list[float]) -> tuple[float, list[tuple[str, int]]]:
         graph = _call(f, point)
         return read(graph), _branches(graph[1])
