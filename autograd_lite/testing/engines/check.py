@@ -13,9 +13,10 @@ from ...ops import BUILTIN_OPS, RULES
 from ..gradcheck import GradCheckError, check_grad
 from ..plain import plain_value
 from .adapter import Engine
-from .diagnosis import _diagnose, _fd_row_agrees, _reflected
+from .diagnosis import _diagnose, _fd_row_agrees
 from .probes import _detect
 from .programs import _Program, _program
+from .reflected import _reflected
 from .verdict import _examine
 
 if TYPE_CHECKING:
