@@ -17,16 +17,12 @@ be used the check is *inconclusive* and says so, rather than passing or blaming 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from ...engine import Value, enable_grad, gradients
 from ...errors import DomainError
-from ...extend import takes
-from ...ops import RULES
 from ..plain import plain_value
 from ..source import graph_lambda, reproduce
 from .numeric import (
@@ -44,6 +40,7 @@ from .numeric import (
     _rounding_scale,
     numerical_grad,
 )
+from .override import override_rule
 from .report import GradCheckResult, Report
 from .suspects import _check_nodes
 from .verdict import Row, _agrees, _judge, _why_inconclusive
@@ -256,47 +253,3 @@ def _check(
         atol=atol,
         rtol=rtol,
     )
-
-
-@contextlib.contextmanager
-def override_rule(
-    name: str,
-    *,
-    forward: Callable[..., float] | None = None,
-    local: Callable[..., tuple[Any, ...]] | None = None,
-) -> Iterator[None]:
-    """Temporarily replace an op's forward function or local derivatives in the rule table.
-
-    For negative controls and lessons: swap in a deliberately wrong derivative and watch
-    :func:`check_grad` catch it. Graphs built inside the block use the replacement.
-
-    >>> with override_rule("mul", local=lambda m, out, a, b: (a, b)):   # wrong: should be (b, a)
-    ...     check_grad(lambda x, y: x * y, [2.0, 3.0], raise_on_failure=False).ok
-    False
-    """
-    if name not in RULES:
-        raise KeyError(f"override_rule: no op named {name!r}; the ops are {sorted(RULES)}")
-    rule = RULES[name]
-    if not rule.variadic:  # a replacement must take what the engine will pass it
-        shape = ", ".join([*rule.inputs, *rule.params])
-        for what, function, extra in (("forward", forward, 0), ("local", local, 2)):
-            if function is None:
-                continue
-            if not takes(function, extra + len(rule.inputs) + len(rule.params)):
-                expected = f"(m, out, {shape})" if extra else f"({shape})"
-                raise TypeError(
-                    f"override_rule: {what} for {name!r} must take {expected}, like the rule "
-                    "it replaces in autograd_lite/ops.py"
-                )
-    saved = (rule.forward, rule.local)
-    # Rules are frozen so nothing changes them by accident; this is the one deliberate change,
-    # made in place so that the engine (which keeps references to the rule) sees it too.
-    if forward is not None:
-        object.__setattr__(rule, "forward", forward)
-    if local is not None:
-        object.__setattr__(rule, "local", local)
-    try:
-        yield
-    finally:
-        object.__setattr__(rule, "forward", saved[0])
-        object.__setattr__(rule, "local", saved[1])
