@@ -332,8 +332,7 @@ def w6(steps: int, repeats: int, rows: list[list[str]], names: Path | None) -> s
                 "",
                 engine,
                 seconds(result.median(kind)),
-                f"{kind} / peer = "
-                f"{result.ratio(kind, 'peer'):.2f} (rounds: {shown}); {note}",
+                f"{kind} / peer = {result.ratio(kind, 'peer'):.2f} (rounds: {shown}); {note}",
             ]
         )
     return result

@@ -118,7 +118,6 @@ def test_imports_run_down_the_layers_only() -> None:
     assert upward == [], "\n".join(upward)
 
 
-@pytest.mark.xfail(strict=True, reason="testing/ and viz/graph.py are being split")
 def test_no_module_imports_itself_round_a_circle() -> None:
     graph: dict[str, set[str]] = {}
     for importer, imported, _ in _edges():

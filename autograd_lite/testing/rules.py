@@ -84,24 +84,28 @@ def _given_points(rule: Rule, points: object) -> list[Point]:
     return found
 
 
-def _input(rule: Rule, i: int) -> str:
-    return f"{rule.inputs[0]}[{i}]" if rule.variadic else rule.inputs[i]
+def _operands(rule: Rule, point: Point) -> str:
+    """``a = 1.0, b = 2.0``: the operands of ``point`` under the rule's names for them."""
+    names = rule.input_names(len(point))
+    return ", ".join(f"{name} = {x!r}" for name, x in zip(names, point, strict=True))
 
 
 def _where(rule: Rule, point: Point, params: Point) -> str:
-    parts = [f"{_input(rule, i)} = {x!r}" for i, x in enumerate(point)]
+    parts = [_operands(rule, point)] if point else []
     parts += [f"{name} = {p!r}" for name, p in zip(rule.params, params, strict=True)]
     return ", ".join(parts)
 
 
-def _row_name(rule: Rule, row: Row) -> str:
-    """∂cube/∂x for a first derivative, ∂²cube/∂x² or ∂²f/∂a∂b for a second."""
+def _row_name(rule: Rule, row: Row, count: int) -> str:
+    """∂cube/∂x for a first derivative, ∂²cube/∂x² or ∂²f/∂a∂b for a second (of ``count``
+    operands)."""
+    names = rule.input_names(count)
     if len(row.index) == 1:
-        return f"∂{rule.name}/∂{_input(rule, row.index[0])}"
+        return f"∂{rule.name}/∂{names[row.index[0]]}"
     i, j = row.index
     if i == j:
-        return f"∂²{rule.name}/∂{_input(rule, i)}²"
-    return f"∂²{rule.name}/∂{_input(rule, i)}∂{_input(rule, j)}"
+        return f"∂²{rule.name}/∂{names[i]}²"
+    return f"∂²{rule.name}/∂{names[i]}∂{names[j]}"
 
 
 @dataclasses.dataclass(repr=False)
@@ -168,11 +172,12 @@ def _best(row: Row) -> float | None:
 
 
 def _line(rule: Rule, row: Row, point: Point) -> str:
-    where = ", ".join(f"{_input(rule, i)} = {x!r}" for i, x in enumerate(point))
+    where = _operands(rule, point)
     best = _best(row)
     numeric = "no usable estimate" if best is None else f"finite differences ≈ {best!r}"
     verdict = "ok" if row.passed else row.verdict
-    return f"{_row_name(rule, row)} at {where}: rule {row.analytic!r}, {numeric}  [{verdict}]"
+    name = _row_name(rule, row, len(point))
+    return f"{name} at {where}: rule {row.analytic!r}, {numeric}  [{verdict}]"
 
 
 def check_rule(
@@ -264,8 +269,8 @@ def check_rule(
             if row.verdict == "MISMATCH":
                 of = "forward" if len(row.index) == 1 else "local"
                 problems.append(
-                    f"{_row_name(rule, row)} at {where}: {row.analytic!r} by the rule, but "
-                    f"≈ {_best(row)!r} by finite differences of its {of}"
+                    f"{_row_name(rule, row, len(point))} at {where}: {row.analytic!r} by the rule, "
+                    f"but ≈ {_best(row)!r} by finite differences of its {of}"
                 )
         for problem in result.problems:  # what is not a row: repeat and seed checks
             if not problem.startswith(("∂f", "∂²f")):
