@@ -7,6 +7,10 @@ one per edge backward, each computed by calling the rule table's own ``forward``
 with source-text operands (:mod:`autograd_lite.compiler.text`).
 
 Everything here is private to the compiler; :mod:`autograd_lite.compiler` is the public face.
+
+Why this file is over 500 lines: tracing, the shape guard and the writing of one program are
+one pipeline, each stage short and read in order; the softmax shift's recognition is the part
+that would move out first.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ Every module subclasses :class:`~autograd_lite.nn.Module`, so ``parameters()``,
 ``named_parameters()``, ``state_dict()``, ``save``/``load`` and the printed summary work as for
 an MLP (``GPT.load(path)`` rebuilds the model from the sizes saved in the file). Parameters start
 as Gaussians with standard deviation 0.08 (microgpt's), drawn from ``seed``.
+
+Why this file is over 500 lines: it is one model read top to bottom, each piece (embedding,
+linear, RMSNorm, attention with its cache, block, GPT, sampling) short and used by the next;
+the attention and its cache are the next to move into a file of their own if it grows.
 """
 
 from __future__ import annotations
