@@ -60,9 +60,12 @@ def _setup(docs: Sequence[str], steps: int) -> tuple[GPT, Adam, list[list[int]],
     return model, optimizer, X, y
 
 
-def compiled_run(docs: Sequence[str], steps: int, precompile: bool = True) -> Callable[[], float]:
+def compiled_run(
+    docs: Sequence[str], steps: int, precompile: bool = True
+) -> tuple[Callable[[], float], int]:
     """A step function for the compiled GPT (``train``'s loop body), its programs compiled
-    first (unless not ``precompile``: then on first use, as ``train`` does)."""
+    first (unless not ``precompile``: then on first use, as ``train`` does), and the model's
+    parameter count."""
     model, optimizer, X, y = _setup(docs, steps)
     compiled = compiled_gpt(model)
     for t in range(model.block_size if precompile else 0):
@@ -82,7 +85,7 @@ def compiled_run(docs: Sequence[str], steps: int, precompile: bool = True) -> Ca
         optimizer.step()
         return loss.data
 
-    return step
+    return step, len(model.parameters())
 
 
 def compile_cost(docs: Sequence[str], positions: int = 16) -> tuple[float, int]:
